@@ -1,0 +1,113 @@
+"""The gateway: the only HTTP edge — public API, signer pages, dev inbox."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from gateway import dev
+from gateway.api import routes as api
+from gateway.backends import ApiError, Backends
+from gateway.signer import routes as signer
+from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
+from services.common import telemetry
+from services.common.blobs import open_blob_store
+from services.common.rpc import QueryClient
+from services.common.settings import Settings, get_settings
+from services.common.store import open_store
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
+
+
+async def _connect(client: QueryClient, attempts: int = 30) -> None:
+    for attempt in range(attempts):
+        try:
+            await client.connect()
+            return
+        except (ConnectionError, OSError):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(1)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    telemetry.setup("gateway")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        store = open_store(settings.store, "gateway", COLLECTIONS)
+        blobs = open_blob_store(settings.blob_url)
+        queries = QueryClient(settings.amqp_url, settings.query_timeout)
+        await store.open()
+        await blobs.open()
+        await _connect(queries)
+        app.state.tenants = TenantDirectory(store)
+        app.state.backends = Backends(queries, blobs)
+        if settings.demo_api_key:
+            await app.state.tenants.ensure(
+                Tenant(id=DEMO_TENANT_ID, name="デモ不動産", contact_email="staff@demo.example"),
+                settings.demo_api_key,
+            )
+        log.info("gateway ready on %s", settings.public_url)
+        yield
+        await queries.close()
+        await blobs.close()
+        await store.close()
+
+    app = FastAPI(
+        title="Shomei API",
+        version="1",
+        description="Electronic contracts for real-estate agencies (署名依頼).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=HERE / "templates")
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(api.router)
+    app.include_router(signer.router)
+    app.include_router(dev.router)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.exception_handler(ApiError)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse(
+                {"error": {"code": exc.code, "message": exc.message, "detail": exc.extra}},
+                status_code=exc.status_code,
+            )
+        return _error_page(request, exc.status_code, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if not request.url.path.startswith("/api/"):
+            return _error_page(request, 422, "入力内容が正しくありません。")
+        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+        return JSONResponse(
+            {
+                "error": {
+                    "code": "invalid_request",
+                    "message": "The request is not valid.",
+                    "detail": {"errors": errors},
+                }
+            },
+            status_code=422,
+        )
+
+    def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
+        return app.state.templates.TemplateResponse(
+            request, "error.html", {"message": message}, status_code=status
+        )
+
+    return app

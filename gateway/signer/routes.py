@@ -1,0 +1,194 @@
+"""The signer's pages on a phone (G1–G4): access code, read the contract, press the seal, sign.
+
+The link token names the party; after a right access code the signing service hands out an
+access session, kept in an HttpOnly cookie scoped to that link's path.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+
+from gateway.backends import ApiError, Backends
+from services.common.queries import (
+    DrawSeal,
+    GetDocument,
+    GetFinishedDocument,
+    GetPageImage,
+    OpenSignerLink,
+    SignAsParty,
+    SignerContext,
+    VerifyAccessCode,
+)
+
+router = APIRouter(prefix="/s", include_in_schema=False)
+COOKIE = "shomei_signer"
+
+
+def _b(request: Request) -> Backends:
+    return request.app.state.backends
+
+
+def _context(request: Request) -> SignerContext:
+    return SignerContext(
+        ip=request.client.host if request.client else None,
+        user_agent=request.headers.get("user-agent", "")[:300],
+    )
+
+
+async def _open(request: Request, token: str) -> dict[str, Any]:
+    return await _b(request).ask(
+        "signing",
+        OpenSignerLink(token=token, session=request.cookies.get(COOKIE), context=_context(request)),
+    )
+
+
+def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
+
+
+async def _require_access(request: Request, token: str) -> dict[str, Any]:
+    view = await _open(request, token)
+    if not view["party"]["has_access"]:
+        raise ApiError(403, "access_code_required", "アクセスコードを入力してください。")
+    return view
+
+
+@router.get("/{token}", response_class=HTMLResponse)
+async def signer_page(request: Request, token: str) -> Response:
+    view = await _open(request, token)
+    party = view["party"]
+    if party["status"] == "locked":
+        return _page(request, "signer/locked.html", 423, view=view)
+    if not party["has_access"]:
+        return _page(request, "signer/access_code.html", view=view, token=token, error=None)
+    if party["status"] in ("signed", "share_only") or view["envelope_status"] != "sent":
+        return _page(request, "signer/done.html", view=view, token=token)
+    if party["status"] != "asked":
+        return _page(request, "signer/done.html", view=view, token=token)
+    document = await _b(request).ask(
+        "document", GetDocument(tenant_id=view["tenant_id"], document_id=view["document_id"])
+    )
+    return _page(
+        request, "signer/sign.html", view=view, token=token, pages=document["pages"], error=None
+    )
+
+
+@router.post("/{token}/access-code", response_class=HTMLResponse)
+async def enter_access_code(
+    request: Request, token: str, code: Annotated[str, Form(max_length=64)] = ""
+) -> Response:
+    try:
+        result = await _b(request).ask(
+            "signing", VerifyAccessCode(token=token, code=code, context=_context(request))
+        )
+    except ApiError as exc:
+        if exc.code == "party_locked":
+            return _page(request, "signer/locked.html", 423, view=await _open(request, token))
+        if exc.code != "wrong_access_code":
+            raise
+        view = await _open(request, token)
+        return _page(
+            request,
+            "signer/access_code.html",
+            exc.status_code,
+            view=view,
+            token=token,
+            error=exc.message,
+        )
+    response = RedirectResponse(f"/s/{token}", status_code=303)
+    response.set_cookie(
+        COOKIE,
+        result["session"],
+        path=f"/s/{token}",
+        httponly=True,
+        samesite="lax",
+        secure=request.url.scheme == "https",
+        max_age=3600 * 12,
+    )
+    return response
+
+
+@router.get("/{token}/pages/{page}")
+async def page_image(request: Request, token: str, page: int) -> StreamingResponse:
+    view = await _require_access(request, token)
+    image = await _b(request).ask(
+        "document",
+        GetPageImage(tenant_id=view["tenant_id"], document_id=view["document_id"], page=page),
+    )
+    return StreamingResponse(
+        await _b(request).open_blob(image["blob_id"]),
+        media_type="image/png",
+        headers={"Cache-Control": "private, max-age=3600"},
+    )
+
+
+async def _seal(request: Request, view: dict[str, Any]) -> dict[str, Any]:
+    return await _b(request).ask(
+        "seal",
+        DrawSeal(
+            tenant_id=view["tenant_id"],
+            name=view["party"]["name"],
+            party_kind=view["party"]["kind"],
+        ),
+    )
+
+
+@router.get("/{token}/seal")
+async def seal_image(request: Request, token: str) -> StreamingResponse:
+    view = await _require_access(request, token)
+    seal = await _seal(request, view)
+    return StreamingResponse(await _b(request).open_blob(seal["blob_id"]), media_type="image/png")
+
+
+@router.post("/{token}/sign", response_class=HTMLResponse)
+async def sign(request: Request, token: str) -> Response:
+    view = await _require_access(request, token)
+    form = await request.form()
+    texts = {k.removeprefix("text_"): str(v) for k, v in form.items() if k.startswith("text_")}
+    checks = {k.removeprefix("check_"): True for k in form if k.startswith("check_")}
+    seal = await _seal(request, view)
+    try:
+        await _b(request).ask(
+            "signing",
+            SignAsParty(
+                token=token,
+                session=request.cookies.get(COOKIE),
+                seal_blob_id=seal["blob_id"],
+                texts=texts,
+                checks=checks,
+                context=_context(request),
+            ),
+        )
+    except ApiError as exc:
+        if exc.status_code != 422:
+            raise
+        document = await _b(request).ask(
+            "document", GetDocument(tenant_id=view["tenant_id"], document_id=view["document_id"])
+        )
+        return _page(
+            request,
+            "signer/sign.html",
+            422,
+            view=view,
+            token=token,
+            pages=document["pages"],
+            error=exc.message,
+        )
+    return RedirectResponse(f"/s/{token}", status_code=303)
+
+
+@router.get("/{token}/download")
+async def download(request: Request, token: str) -> StreamingResponse:
+    view = await _require_access(request, token)
+    if not view["finished"]:
+        raise ApiError(409, "not_finished", "契約書はまだ締結されていません。")
+    finished = await _b(request).ask(
+        "document",
+        GetFinishedDocument(tenant_id=view["tenant_id"], document_id=view["document_id"]),
+    )
+    return StreamingResponse(
+        await _b(request).open_blob(finished["blob_id"]),
+        media_type="application/pdf",
+        headers={"Content-Disposition": 'attachment; filename="signed.pdf"'},
+    )

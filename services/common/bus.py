@@ -1,0 +1,103 @@
+"""RabbitMQ wiring shared by every service: the exchanges, queue shapes and the broker.
+
+Facts go to the durable topic exchange `shomei.events`; each consumer binds its own quorum
+queue with bounded redelivery, after which the message lands in `<service>.dead`. Events no
+service consumes yet go to the `shomei.unrouted` journal through the alternate exchange
+instead of vanishing; any other unroutable publish (a query to a missing queue, a replay
+to a wrong name) raises, because the channel returns mandatory messages as errors.
+"""
+
+from typing import Any
+
+from faststream.rabbit import (
+    Channel,
+    ExchangeType,
+    QueueType,
+    RabbitBroker,
+    RabbitExchange,
+    RabbitQueue,
+)
+from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
+
+from services.common.messages import Event
+from services.common.settings import Settings
+
+EVENTS = RabbitExchange(
+    "shomei.events",
+    type=ExchangeType.TOPIC,
+    durable=True,
+    arguments={"alternate-exchange": "shomei.unrouted"},
+)
+UNROUTED = RabbitExchange("shomei.unrouted", type=ExchangeType.FANOUT, durable=True)
+UNROUTED_QUEUE = RabbitQueue(
+    "shomei.unrouted",
+    queue_type=QueueType.QUORUM,
+    durable=True,
+    arguments={"x-max-length": 100_000, "x-overflow": "drop-head"},
+)
+DEAD_LETTERS = RabbitExchange("shomei.dead", type=ExchangeType.DIRECT, durable=True)
+
+
+def event_queue(service: str, concern: str, event: type[Event], delivery_limit: int) -> RabbitQueue:
+    """`<service>.<concern>`: a durable quorum queue bound to one event's routing key."""
+    return RabbitQueue(
+        f"{service}.{concern}",
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        routing_key=event.name,
+        arguments={
+            "x-delivery-limit": delivery_limit,
+            "x-dead-letter-exchange": DEAD_LETTERS.name,
+            "x-dead-letter-routing-key": service,
+        },
+    )
+
+
+def dead_letter_queue(service: str) -> RabbitQueue:
+    return RabbitQueue(
+        f"{service}.dead", queue_type=QueueType.QUORUM, durable=True, routing_key=service
+    )
+
+
+def query_queue(service: str) -> RabbitQueue:
+    """Classic and not persisted: a query is worthless after its timeout."""
+    return RabbitQueue(f"{service}.query", durable=False, auto_delete=False)
+
+
+def make_broker(settings: Settings, service: str) -> RabbitBroker:
+    return RabbitBroker(
+        settings.amqp_url,
+        app_id=f"shomei-{service}",
+        default_channel=Channel(
+            prefetch_count=settings.prefetch,
+            publisher_confirms=True,
+            on_return_raises=True,
+        ),
+        middlewares=(RabbitTelemetryMiddleware(),),
+        log_level=30,
+    )
+
+
+async def declare_topology(broker: RabbitBroker, service: str) -> None:
+    """Exchanges, the unrouted journal and this service's dead-letter queue."""
+    await broker.declare_exchange(EVENTS)
+    unrouted = await broker.declare_exchange(UNROUTED)
+    journal = await broker.declare_queue(UNROUTED_QUEUE)
+    await journal.bind(unrouted)
+    dead = await broker.declare_exchange(DEAD_LETTERS)
+    dlq = await broker.declare_queue(dead_letter_queue(service))
+    await dlq.bind(dead, routing_key=service)
+
+
+async def publish_event(broker: RabbitBroker, routing_key: str, payload: dict[str, Any]) -> None:
+    """Persistent, confirmed, mandatory: returns only once the broker has it."""
+    await broker.publish(
+        payload,
+        exchange=EVENTS,
+        routing_key=routing_key,
+        persist=True,
+        mandatory=True,
+        message_id=payload.get("event_id"),
+        correlation_id=payload.get("correlation_id"),
+        content_type="application/json",
+    )

@@ -1,0 +1,69 @@
+"""Relays committed outbox messages to the bus, so no event is lost between write and publish.
+
+Woken after each commit that added messages, and polling anyway, so messages left by a
+crash between commit and publish go out at the next start. Delivery is at least once:
+consumers drop repeats by `event_id`.
+"""
+
+import asyncio
+import logging
+from contextlib import suppress
+
+from faststream.rabbit import RabbitBroker
+
+from services.common.bus import publish_event
+from services.common.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class OutboxRelay:
+    def __init__(self, store: Store, broker: RabbitBroker, poll_seconds: float = 2.0) -> None:
+        self._store = store
+        self._broker = broker
+        self._poll = poll_seconds
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        store.on_commit(self._wake.set)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        failures = 0
+        while True:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll)
+            self._wake.clear()
+            try:
+                while await self.relay_once():
+                    pass
+                failures = 0
+            except Exception:
+                failures += 1
+                delay = min(30.0, 0.5 * 2**failures)
+                log.exception("outbox relay failed; retrying in %.1fs", delay)
+                await asyncio.sleep(delay)
+
+    async def relay_once(self, batch: int = 100) -> int:
+        """Publish one batch concurrently; only confirmed messages are marked relayed."""
+        pending = await self._store.pending_outbox(batch)
+        if not pending:
+            return 0
+        results = await asyncio.gather(
+            *(publish_event(self._broker, m.routing_key, dict(m.payload)) for m in pending),
+            return_exceptions=True,
+        )
+        done = [m.id for m, r in zip(pending, results, strict=True) if r is None]
+        if done:
+            await self._store.mark_relayed(done)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        return len(done)

@@ -1,0 +1,101 @@
+"""One service process: broker, store, blobs, outbox relay and their lifecycle.
+
+Each service's `app.py` builds a `ServiceRuntime`, registers its subscribers and runs it.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
+from faststream import FastStream
+from faststream.middlewares import AckPolicy
+
+from services.common import telemetry
+from services.common.blobs import BlobStore, open_blob_store
+from services.common.bus import EVENTS, declare_topology, event_queue, make_broker
+from services.common.messages import Event, Query
+from services.common.outbox import OutboxRelay
+from services.common.rpc import QueryHandler, answer_queries
+from services.common.settings import Settings, get_settings
+from services.common.store import Collection, ConcurrencyConflict, UnitOfWork, open_store
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ServiceRuntime:
+    def __init__(
+        self, name: str, collections: Sequence[Collection], settings: Settings | None = None
+    ) -> None:
+        self.name = name
+        self.settings = settings or get_settings()
+        telemetry.setup(name)
+        self.broker = make_broker(self.settings, name)
+        self.store = open_store(self.settings.store, name, collections)
+        self.blobs: BlobStore = open_blob_store(self.settings.blob_url)
+        self.relay = OutboxRelay(self.store, self.broker)
+        self.app = FastStream(self.broker)
+        self.app.on_startup(self._open)
+        self.app.after_startup(self._started)
+        self.app.on_shutdown(self._close)
+
+    async def _open(self) -> None:
+        await self.store.open()
+        await self.blobs.open()
+
+    async def _started(self) -> None:
+        await declare_topology(self.broker, self.name)
+        self.relay.start()
+        log.info("%s service ready", self.name)
+
+    async def _close(self) -> None:
+        await self.relay.stop()
+        await self.store.close()
+        await self.blobs.close()
+
+    def on_event(
+        self, concern: str, event: type[Event]
+    ) -> Callable[[Callable[..., Awaitable[None]]], Any]:
+        """Subscribe `<service>.<concern>` to one event; failures are redelivered, then dead."""
+        return self.broker.subscriber(
+            event_queue(self.name, concern, event, self.settings.delivery_limit),
+            exchange=EVENTS,
+            ack_policy=AckPolicy.NACK_ON_ERROR,
+        )
+
+    def answer(self, handlers: dict[type[Query], QueryHandler]) -> None:
+        answer_queries(self.broker, self.name, handlers)
+
+    async def once_per_event(
+        self, event: Event, work: Callable[[UnitOfWork], Awaitable[None]]
+    ) -> None:
+        """Run `work` in one unit of work unless this event was already processed."""
+
+        async def guarded(uow: UnitOfWork) -> None:
+            if await uow.was_processed(event.event_id):
+                log.info("event %s already processed", event.event_id)
+                return
+            await work(uow)
+            uow.mark_processed(event.event_id)
+            await uow.commit()
+
+        await self.in_unit_of_work(guarded)
+
+    async def in_unit_of_work(
+        self, work: Callable[[UnitOfWork], Awaitable[T]], attempts: int = 5
+    ) -> T:
+        """Retry on optimistic-concurrency conflicts, reloading each time."""
+        for attempt in range(attempts):
+            try:
+                async with self.store.unit_of_work() as uow:
+                    return await work(uow)
+            except ConcurrencyConflict:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.01 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    def run(self) -> None:
+        asyncio.run(self.app.run())

@@ -1,0 +1,90 @@
+"""The store port every service keeps its aggregates through.
+
+Aggregates are JSON documents with an `id` and a `version`. Writes are buffered in a unit
+of work and applied atomically on `commit()`, together with the outbox messages and the
+processed event ids, so a crash never separates a state change from the events it raises.
+"""
+
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+Document = dict[str, Any]
+
+
+class ConcurrencyConflict(Exception):
+    """Someone else saved the aggregate (or processed the event) first; retry the handler."""
+
+
+class UndeclaredField(ValueError):
+    """find/count asked for a field the collection did not declare as indexed."""
+
+
+@dataclass(frozen=True)
+class Collection:
+    name: str
+    indexed: tuple[str, ...] = ()
+    unique: tuple[str, ...] = ()
+    """Indexed fields whose non-null values must be unique across the collection."""
+
+    def searchable(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys((*self.indexed, *self.unique)))
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    id: str
+    routing_key: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+
+
+class UnitOfWork(Protocol):
+    async def get(self, collection: str, id: str) -> Document | None:
+        """The stored document with its `version`, or None."""
+
+    async def find(
+        self,
+        collection: str,
+        where: Mapping[str, Any],
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[Document]:
+        """Equality match on declared indexed fields only (UndeclaredField otherwise)."""
+
+    async def count(self, collection: str, where: Mapping[str, Any]) -> int: ...
+
+    def save(self, collection: str, doc: Document) -> None:
+        """Buffer a write. `doc["version"]` is the version it was loaded at (0 = new);
+        commit fails with ConcurrencyConflict if the stored version differs, and on
+        success sets `doc["version"]` to the new version."""
+
+    def add_outbox(self, message: OutboxMessage) -> None: ...
+
+    async def was_processed(self, event_id: str) -> bool: ...
+
+    def mark_processed(self, event_id: str) -> None:
+        """Commit fails with ConcurrencyConflict if the id was already recorded."""
+
+    async def commit(self) -> None: ...
+
+
+class Store(Protocol):
+    collections: Sequence[Collection]
+
+    async def open(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """Nothing is written unless `commit()` is awaited inside the block."""
+
+    async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
+        """Oldest first."""
+
+    async def mark_relayed(self, ids: Sequence[str]) -> None: ...
+
+    def on_commit(self, callback: Any) -> None:
+        """Call `callback()` (sync, no args) after each commit that added outbox messages."""

@@ -1,0 +1,3 @@
+from services.document.app import runtime
+
+runtime.run()

@@ -1,0 +1,40 @@
+"""The document service process: uploads, page renders, the finished and sealed PDF."""
+
+from functools import cache
+
+from services.common.events import EnvelopeCompleted
+from services.common.queries import AdoptDocument, GetDocument, GetFinishedDocument, GetPageImage
+from services.common.runtime import ServiceRuntime
+from services.document.handlers import DocumentHandlers
+from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
+from services.document.repository import COLLECTIONS
+
+runtime = ServiceRuntime("document", COLLECTIONS)
+settings = runtime.settings
+
+
+@cache
+def credentials() -> PlatformCredentials:
+    return ensure_platform_certificate(settings.var_dir / "platform")
+
+
+handlers = DocumentHandlers(
+    runtime.in_unit_of_work, runtime.blobs, settings.max_pages, credentials, settings.tsa_url
+)
+runtime.app.on_startup(credentials)
+runtime.answer(
+    {
+        AdoptDocument: handlers.adopt,
+        GetDocument: handlers.get,
+        GetPageImage: handlers.page_image,
+        GetFinishedDocument: handlers.finished,
+    }
+)
+
+
+@runtime.on_event("finalize", EnvelopeCompleted)
+async def on_envelope_completed(event: EnvelopeCompleted) -> None:
+    await runtime.once_per_event(event, lambda uow: handlers.finalize(event, uow))
+
+
+app = runtime.app

@@ -1,0 +1,124 @@
+"""Delivering one requested notification, exactly once as far as the outside world allows.
+
+The attempt is recorded before sending and the outcome after; a redelivered request for a
+settled notification sends nothing. Transient failures wait and retry with growing delay,
+then give the message back to the broker (bounded redelivery, then the dead-letter queue).
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from services.common.events import NotificationRequested
+from services.common.messages import utcnow
+from services.common.staging import stage
+from services.common.store import Collection, UnitOfWork
+from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
+from services.notify.mail import MailSender
+from services.notify.model import Notification
+from services.notify.sms import SmsSender
+from services.notify.templates import render
+
+log = logging.getLogger(__name__)
+COLLECTIONS = (Collection("notifications", indexed=("tenant_id", "envelope_id", "status")),)
+InUnitOfWork = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
+
+
+class NotifyHandlers:
+    def __init__(
+        self,
+        in_unit_of_work: InUnitOfWork,
+        mail: MailSender,
+        sms: SmsSender,
+        retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0),
+    ) -> None:
+        self._uow = in_unit_of_work
+        self._mail = mail
+        self._sms = sms
+        self._delays = retry_delays
+
+    async def deliver(self, event: NotificationRequested) -> None:
+        notification = await self._uow(lambda uow: self._begin(uow, event))
+        if notification is None:
+            return
+        try:
+            provider_id = await self._send_with_retries(event)
+        except PermanentDeliveryError as exc:
+            log.warning("notification %s failed permanently: %s", event.notification_id, exc)
+            await self._uow(lambda uow: self._settle(uow, event, None, str(exc)))
+            return
+        except TransientDeliveryError as exc:
+            await self._uow(lambda uow: self._note_transient(uow, event, str(exc)))
+            raise
+        await self._uow(lambda uow: self._settle(uow, event, provider_id, None))
+
+    async def _send_with_retries(self, event: NotificationRequested) -> str | None:
+        message = render(event.kind, event.channel, event.params)
+        for attempt, delay in enumerate((*self._delays, None)):
+            try:
+                if event.channel == "email":
+                    await self._mail.send(
+                        event.to,
+                        message.subject,
+                        message.text,
+                        message.html,
+                        f"<{event.notification_id}@shomei>",
+                    )
+                    return None
+                return await self._sms.send(event.to, message.text)
+            except TransientDeliveryError as exc:
+                if delay is None:
+                    raise
+                log.info(
+                    "notification %s attempt %d failed (%s); retrying in %.1fs",
+                    event.notification_id,
+                    attempt + 1,
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def _load(self, uow: UnitOfWork, event: NotificationRequested) -> Notification:
+        doc = await uow.get("notifications", event.notification_id)
+        return Notification.model_validate(doc) if doc else Notification.requested(event)
+
+    async def _begin(self, uow: UnitOfWork, event: NotificationRequested) -> Notification | None:
+        notification = await self._load(uow, event)
+        if notification.settled:
+            log.info("notification %s already %s", notification.id, notification.status)
+            return None
+        notification.attempt()
+        stage(uow, "notifications", notification.model_dump(mode="json"), [])
+        await uow.commit()
+        return notification
+
+    async def _note_transient(
+        self, uow: UnitOfWork, event: NotificationRequested, reason: str
+    ) -> None:
+        notification = await self._load(uow, event)
+        notification.transient_failure(reason)
+        stage(uow, "notifications", notification.model_dump(mode="json"), [])
+        await uow.commit()
+
+    async def _settle(
+        self,
+        uow: UnitOfWork,
+        event: NotificationRequested,
+        provider_id: str | None,
+        failure: str | None,
+    ) -> None:
+        notification = await self._load(uow, event)
+        if failure is None:
+            notification.delivered(provider_id, utcnow())
+        else:
+            notification.failed(failure)
+        stage(
+            uow,
+            "notifications",
+            notification.model_dump(mode="json"),
+            notification.collect_events(),
+            event.correlation_id,
+        )
+        await uow.commit()

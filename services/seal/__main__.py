@@ -1,0 +1,3 @@
+from services.seal.app import runtime
+
+runtime.run()

@@ -1,0 +1,3 @@
+from services.signing.app import runtime
+
+runtime.run()
