@@ -61,6 +61,7 @@ class EnvelopeCompleted(Event):
     envelope_id: str
     document_id: str
     title: str
+    sender_name: str = ""
     fields: list[FilledField]
     parties: list[AuditPartyRecord]
     audit_digest: str

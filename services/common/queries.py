@@ -9,6 +9,13 @@ from pydantic import BaseModel, Field
 
 from services.common.messages import Query
 
+
+class Health(Query):
+    """Every service answers it: how tests, `./run up` and operators see a service is up."""
+
+    kind: Literal["health"] = "health"
+
+
 # --- document --------------------------------------------------------------------------
 
 

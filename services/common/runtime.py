@@ -16,6 +16,7 @@ from services.common.blobs import BlobStore, open_blob_store
 from services.common.bus import EVENTS, declare_topology, event_queue, make_broker
 from services.common.messages import Event, Query
 from services.common.outbox import OutboxRelay
+from services.common.queries import Health
 from services.common.rpc import QueryHandler, answer_queries
 from services.common.settings import Settings, get_settings
 from services.common.store import Collection, ConcurrencyConflict, UnitOfWork, open_store
@@ -36,6 +37,7 @@ class ServiceRuntime:
         self.store = open_store(self.settings.store, name, collections)
         self.blobs: BlobStore = open_blob_store(self.settings.blob_url)
         self.relay = OutboxRelay(self.store, self.broker)
+        self._queries: dict[type[Query], QueryHandler] = {Health: self._health}
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -66,7 +68,10 @@ class ServiceRuntime:
         )
 
     def answer(self, handlers: dict[type[Query], QueryHandler]) -> None:
-        answer_queries(self.broker, self.name, handlers)
+        self._queries.update(handlers)
+
+    async def _health(self, _: Health) -> dict[str, str]:
+        return {"service": self.name, "status": "ok"}
 
     async def once_per_event(
         self, event: Event, work: Callable[[UnitOfWork], Awaitable[None]]
@@ -98,4 +103,5 @@ class ServiceRuntime:
         raise AssertionError("unreachable")
 
     def run(self) -> None:
+        answer_queries(self.broker, self.name, self._queries)
         asyncio.run(self.app.run())

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
             return self.blobs
         if self.store.startswith("mongodb"):
             return "gridfs"
-        return f"file:///{(self.var_dir / 'blobs').resolve()}"
+        return f"file://{(self.var_dir / 'blobs').resolve()}"
 
 
 @lru_cache

@@ -1,5 +1,6 @@
 """The document service process: uploads, page renders, the finished and sealed PDF."""
 
+import asyncio
 from functools import cache
 
 from services.common.events import EnvelopeCompleted
@@ -21,7 +22,6 @@ def credentials() -> PlatformCredentials:
 handlers = DocumentHandlers(
     runtime.in_unit_of_work, runtime.blobs, settings.max_pages, credentials, settings.tsa_url
 )
-runtime.app.on_startup(credentials)
 runtime.answer(
     {
         AdoptDocument: handlers.adopt,
@@ -30,6 +30,12 @@ runtime.answer(
         GetFinishedDocument: handlers.finished,
     }
 )
+
+
+@runtime.app.on_startup
+async def load_credentials() -> None:
+    """Generated at first start, so the first contract does not wait for a key."""
+    await asyncio.to_thread(credentials)
 
 
 @runtime.on_event("finalize", EnvelopeCompleted)

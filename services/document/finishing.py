@@ -53,7 +53,7 @@ def marks_for(fields: list[FilledField], seals: Mapping[str, bytes]) -> list[Mar
 
 
 def certificate_for(
-    event: EnvelopeCompleted, original_sha256: str, stamped_sha256: str, sender: str
+    event: EnvelopeCompleted, original_sha256: str, stamped_sha256: str
 ) -> AuditCertificate:
     parties, events = [], []
     for index, p in enumerate(event.parties, start=1):
@@ -85,7 +85,7 @@ def certificate_for(
         original_sha256=original_sha256,
         parties=parties,
         events=events,
-        sender=sender,
+        sender=event.sender_name,
         completed_at=event.occurred_at,
         stamped_sha256=stamped_sha256,
         trail_digest=event.audit_digest,
@@ -97,7 +97,7 @@ def _stamp_and_certify(
 ) -> bytes:
     stamped = stamp(original, marks_for(event.fields, seals))
     certificate = certificate_for(
-        event, hashlib.sha256(original).hexdigest(), hashlib.sha256(stamped).hexdigest(), ""
+        event, hashlib.sha256(original).hexdigest(), hashlib.sha256(stamped).hexdigest()
     )
     return append_pages(stamped, audit_certificate(certificate))
 

@@ -19,6 +19,8 @@ handlers = NotifyHandlers(
     ),
 )
 
+runtime.app.on_shutdown(handlers.close)
+
 
 @runtime.on_event("send", NotificationRequested)
 async def on_notification_requested(event: NotificationRequested) -> None:

@@ -45,16 +45,24 @@ class NotifyHandlers:
         try:
             provider_id = await self._send_with_retries(event)
         except PermanentDeliveryError as exc:
-            log.warning("notification %s failed permanently: %s", event.notification_id, exc)
-            await self._uow(lambda uow: self._settle(uow, event, None, str(exc)))
+            reason = str(exc)
+            log.warning("notification %s failed permanently: %s", event.notification_id, reason)
+            await self._uow(lambda uow: self._settle(uow, event, None, reason))
             return
         except TransientDeliveryError as exc:
-            await self._uow(lambda uow: self._note_transient(uow, event, str(exc)))
+            reason = str(exc)
+            await self._uow(lambda uow: self._note_transient(uow, event, reason))
             raise
         await self._uow(lambda uow: self._settle(uow, event, provider_id, None))
 
+    async def close(self) -> None:
+        await self._sms.aclose()
+
     async def _send_with_retries(self, event: NotificationRequested) -> str | None:
-        message = render(event.kind, event.channel, event.params)
+        try:
+            message = render(event.kind, event.channel, event.params)
+        except ValueError as exc:
+            raise PermanentDeliveryError(f"cannot render {event.kind}: {exc}") from exc
         for attempt, delay in enumerate((*self._delays, None)):
             try:
                 if event.channel == "email":

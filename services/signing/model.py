@@ -184,6 +184,7 @@ class Envelope(BaseModel):
     ) -> None:
         token = new_secret()
         self._links.append(SignerLink(token_hash=token_hash(token), party_id=party.id))
+        link = f"{link_base.rstrip('/')}/s/{token}"
         self._record(
             NotificationRequested(
                 tenant_id=self.tenant_id,
@@ -193,16 +194,23 @@ class Envelope(BaseModel):
                 to=party.contact,
                 envelope_id=self.id,
                 party_id=party.id,
-                params={
-                    "recipient_name": party.name,
-                    "sender_name": self.sender_name,
-                    "title": self.title,
-                    "link": f"{link_base.rstrip('/')}/s/{token}",
-                    "comment": party.comment or "",
-                    "access_code_hint": party.access_code_hint or "",
-                },
+                params=self._notification_params(party, kind, link),
             )
         )
+
+    def _notification_params(self, party: Party, kind: str, link: str) -> dict[str, str]:
+        params = {
+            "recipient_name": party.name,
+            "sender_name": self.sender_name,
+            "document_title": self.title,
+        }
+        if kind == "signature_completed":
+            return {**params, "download_url": link}
+        if party.comment:
+            params["comment"] = party.comment
+        if party.access_code_hint:
+            params["access_code_hint"] = party.access_code_hint
+        return {**params, "sign_url": link}
 
     # --- the signer's side (G2, G4) ----------------------------------------------------
 
@@ -342,6 +350,7 @@ class Envelope(BaseModel):
                 envelope_id=self.id,
                 document_id=self.document_id,
                 title=self.title,
+                sender_name=self.sender_name,
                 fields=[
                     FilledField(
                         placement=f.placement,

@@ -5,7 +5,7 @@ of work and applied atomically on `commit()`, together with the outbox messages 
 processed event ids, so a crash never separates a state change from the events it raises.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -86,5 +86,5 @@ class Store(Protocol):
 
     async def mark_relayed(self, ids: Sequence[str]) -> None: ...
 
-    def on_commit(self, callback: Any) -> None:
+    def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback()` (sync, no args) after each commit that added outbox messages."""

@@ -35,12 +35,16 @@ def box(index: int, page: int = 1, type: str = "signature", **kw) -> FieldInput:
 
 
 def make(parties, fields=None) -> Envelope:
-    fields = fields if fields is not None else [
-        box(i) for i, p in enumerate(parties) if p.signs
-    ]
+    fields = fields if fields is not None else [box(i) for i, p in enumerate(parties) if p.signs]
     return Envelope.create(
-        tenant_id="t1", sender_name="デモ不動産", sender_email="staff@demo.example",
-        title="賃貸借契約書", document_id="d1", pages=A4, parties=parties, fields=fields,
+        tenant_id="t1",
+        sender_name="デモ不動産",
+        sender_email="staff@demo.example",
+        title="賃貸借契約書",
+        document_id="d1",
+        pages=A4,
+        parties=parties,
+        fields=fields,
         now=NOW,
     )
 
@@ -50,8 +54,16 @@ def notifications(envelope: Envelope) -> list[NotificationRequested]:
 
 
 def sign(envelope: Envelope, party_index: int, new_secret, session=None) -> None:
-    envelope.sign(envelope.parties[party_index].id, session=session, seal_blob_id="seal",
-                  texts={}, checks={}, now=NOW, new_secret=new_secret, link_base=LINK)
+    envelope.sign(
+        envelope.parties[party_index].id,
+        session=session,
+        seal_blob_id="seal",
+        texts={},
+        checks={},
+        now=NOW,
+        new_secret=new_secret,
+        link_base=LINK,
+    )
 
 
 def test_s13_only_the_first_signing_order_is_asked_when_sent():
@@ -118,13 +130,19 @@ def test_s11_share_only_party_has_no_order_and_cannot_hold_a_signature_box():
         ([party("A 一", email=None)], None, "contact_required"),
         ([party("A 一", email="not-an-address")], None, "invalid_email"),
         ([party("A 一", email=None, phone="090-1234-5678")], None, "invalid_phone"),
-        ([party("株式会社", email=None, phone="09012345678", kind="corporation")], None,
-         "sms_individual_only"),
+        (
+            [party("株式会社", email=None, phone="09012345678", kind="corporation")],
+            None,
+            "sms_individual_only",
+        ),
         ([party("A 一", access_code="1985-05-05")], None, "invalid_access_code"),
         ([party("A 一")], [], "signature_box_required"),
         ([party("A 一")], [box(0, page=3)], "page_out_of_range"),
-        ([party("A 一")], [FieldInput(party=0, page=1, x=580, y=10, width=60, height=60)],
-         "field_off_page"),
+        (
+            [party("A 一")],
+            [FieldInput(party=0, page=1, x=580, y=10, width=60, height=60)],
+            "field_off_page",
+        ),
         ([party("A 一")], [box(1)], "unknown_party"),
         ([party("A 一", signs=False)], [], "signer_required"),
     ],

@@ -1,0 +1,96 @@
+"""Blobs in a GridFS bucket, one file per blob with `filename` = its SHA-256 id.
+
+A streamed upload is written under a temporary name while it is hashed and renamed to its
+id only once complete, so readers looking a blob up by id never see a partial file.
+"""
+
+import hashlib
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from gridfs import AsyncGridFSBucket
+from gridfs.asynchronous.grid_file import AsyncGridOut
+from gridfs.errors import NoFile
+from pymongo import AsyncMongoClient
+
+from services.common.blobs import BlobNotFound, BlobTooLarge
+from services.common.blobstore import valid_blob_id
+
+BUCKET = "fs"
+
+
+class GridFSBlobStore:
+    def __init__(self, mongo_url: str, database: str) -> None:
+        self._url = mongo_url
+        self._database = database
+        self._client: AsyncMongoClient[dict[str, Any]] | None = None
+        self._bucket_handle: AsyncGridFSBucket | None = None
+
+    async def open(self) -> None:
+        self._client = AsyncMongoClient(self._url)
+        db = self._client[self._database]
+        self._bucket_handle = AsyncGridFSBucket(db, bucket_name=BUCKET)
+        await db[f"{BUCKET}.files"].create_index([("filename", 1), ("uploadDate", 1)])
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        self._client = self._bucket_handle = None
+
+    @property
+    def _bucket(self) -> AsyncGridFSBucket:
+        if self._bucket_handle is None:
+            raise RuntimeError("blob store is not open")
+        return self._bucket_handle
+
+    async def exists(self, blob_id: str) -> bool:
+        if not valid_blob_id(blob_id):
+            return False
+        async for _ in self._bucket.find({"filename": blob_id}).limit(1):
+            return True
+        return False
+
+    async def put(self, data: bytes) -> str:
+        blob_id = hashlib.sha256(data).hexdigest()
+        if not await self.exists(blob_id):
+            await self._bucket.upload_from_stream(blob_id, bytes(data))
+        return blob_id
+
+    async def put_stream(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
+        upload = self._bucket.open_upload_stream(f"upload-{uuid.uuid4().hex}")
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            async for chunk in chunks:
+                size += len(chunk)
+                if size > max_bytes:
+                    raise BlobTooLarge(f"more than {max_bytes} bytes")
+                digest.update(chunk)
+                await upload.write(chunk)
+        except BaseException:
+            await upload.abort()  # deletes the chunks written so far
+            raise
+        await upload.close()
+        blob_id = digest.hexdigest()
+        if await self.exists(blob_id):
+            await self._bucket.delete(upload._id)
+        else:
+            await self._bucket.rename(upload._id, blob_id)
+        return blob_id, size
+
+    async def _open(self, blob_id: str) -> AsyncGridOut:
+        if not valid_blob_id(blob_id):
+            raise BlobNotFound(blob_id)
+        try:
+            return await self._bucket.open_download_stream_by_name(blob_id)
+        except NoFile:
+            raise BlobNotFound(blob_id) from None
+
+    async def get(self, blob_id: str) -> bytes:
+        return await (await self._open(blob_id)).read()
+
+    async def stream(self, blob_id: str, chunk_size: int = 65536) -> AsyncIterator[bytes]:
+        grid_out = await self._open(blob_id)
+        while chunk := await grid_out.read(chunk_size):
+            yield chunk

@@ -1,0 +1,300 @@
+"""The MongoDB store engine (PyMongo's native async API; never Motor).
+
+Documents are stored with `_id` = id and a top-level `version`. A unit of work is applied
+in one multi-document transaction, with the version check done by the write filter itself.
+The outbox gets a monotonic `seq` from a counter document reserved inside the same
+transaction, so `pending_outbox` is ordered by commit.
+"""
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure, PyMongoError
+
+from services.common.store.buffered import BufferedUnitOfWork, CommitCallbacks, unit_of_work
+from services.common.store.port import (
+    Collection,
+    ConcurrencyConflict,
+    Document,
+    OutboxMessage,
+    UndeclaredField,
+)
+
+log = logging.getLogger(__name__)
+
+OUTBOX = "outbox"
+PROCESSED = "processed_events"
+SEQUENCES = "outbox_seq"
+RESERVED = frozenset({OUTBOX, PROCESSED, SEQUENCES})
+# A unique index only covers documents whose field holds a real value: several documents
+# may lack it or hold null, as with SQL's UNIQUE.
+NON_NULL_TYPES = ["string", "number", "bool", "date", "objectId", "object", "array", "binData"]
+# Transient transaction failures (write conflicts) are retried with the whole batch; the
+# version filters are re-evaluated each time, so a real lost race still ends as a conflict.
+MAX_ATTEMPTS = 8
+WRITE_CONFLICT = 112
+NAMESPACE_EXISTS = 48
+
+
+def _is_transient(error: PyMongoError) -> bool:
+    if error.has_error_label("TransientTransactionError"):
+        return True
+    if isinstance(error, OperationFailure) and error.code == WRITE_CONFLICT:
+        return True
+    return "write conflict" in str(error).lower()
+
+
+def _public(raw: Mapping[str, Any]) -> Document:
+    doc = {k: v for k, v in raw.items() if k != "_id"}
+    doc.setdefault("id", raw["_id"])
+    return doc
+
+
+class MongoStore:
+    def __init__(self, url: str, database: str, collections: Sequence[Collection]) -> None:
+        self.collections = tuple(collections)
+        for coll in self.collections:
+            if coll.name in RESERVED:
+                raise ValueError(f"collection name {coll.name!r} is reserved by the store")
+        self._url = url
+        self._database = database
+        self._by_name = {c.name: c for c in self.collections}
+        self._client: AsyncMongoClient[dict[str, Any]] | None = None
+        self._db_handle: AsyncDatabase[dict[str, Any]] | None = None
+        # Serialises this process's writes: commits then never race each other (a server
+        # may report every overlapping transaction as a write conflict).
+        self._lock = asyncio.Lock()
+        self._callbacks = CommitCallbacks()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self._client = AsyncMongoClient(self._url)
+        self._db_handle = self._client[self._database]
+        db = self._db_handle
+        existing = set(await db.list_collection_names())
+        for name in [*self._by_name, OUTBOX, PROCESSED, SEQUENCES]:
+            if name not in existing:
+                try:
+                    await db.create_collection(name)
+                except (CollectionInvalid, OperationFailure) as error:
+                    if isinstance(error, OperationFailure) and error.code != NAMESPACE_EXISTS:
+                        raise
+        for coll in self.collections:
+            for field in coll.searchable():
+                if field in ("id", "_id", "version"):
+                    raise ValueError(f"{coll.name}: {field!r} cannot be a searchable field")
+                if field in coll.unique:
+                    await db[coll.name].create_index(
+                        [(field, ASCENDING)],
+                        name=f"ux_{field}",
+                        unique=True,
+                        partialFilterExpression={field: {"$type": NON_NULL_TYPES}},
+                    )
+                else:
+                    await db[coll.name].create_index([(field, ASCENDING)], name=f"ix_{field}")
+        await db[OUTBOX].create_index([("seq", ASCENDING)], name="ux_seq", unique=True)
+        await db[SEQUENCES].update_one({"_id": OUTBOX}, {"$setOnInsert": {"seq": 0}}, upsert=True)
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
+        self._client = self._db_handle = None
+
+    @property
+    def _db(self) -> AsyncDatabase[dict[str, Any]]:
+        if self._db_handle is None:
+            raise RuntimeError("store is not open")
+        return self._db_handle
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def collection(self, name: str) -> Collection:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ValueError(f"collection {name!r} was not declared") from None
+
+    def _filter(self, coll: Collection, where: Mapping[str, Any]) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        for field, value in where.items():
+            if field == "id":
+                query["_id"] = value
+            elif field in coll.searchable():
+                query[field] = value  # None matches null and missing, like SQL's IS NULL
+            else:
+                raise UndeclaredField(f"{coll.name}.{field} is not a declared indexed field")
+        return query
+
+    async def get(self, collection: str, id: str) -> Document | None:
+        raw = await self._db[self.collection(collection).name].find_one({"_id": id})
+        return None if raw is None else _public(raw)
+
+    async def find(
+        self,
+        collection: str,
+        where: Mapping[str, Any],
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[Document]:
+        coll = self.collection(collection)
+        query = self._filter(coll, where)
+        direction = DESCENDING if descending else ASCENDING
+        if order_by is None:
+            sort = [("_id", ASCENDING)]
+        elif order_by == "id":
+            sort = [("_id", direction)]
+        elif order_by in coll.searchable():
+            sort = [(order_by, direction), ("_id", direction)]
+        else:
+            raise UndeclaredField(f"{coll.name}.{order_by} is not a declared indexed field")
+        if limit is not None and limit <= 0:
+            return []  # Mongo reads limit(0) as "no limit"
+        cursor = self._db[coll.name].find(query).sort(sort)
+        if limit is not None:
+            cursor = cursor.limit(limit)
+        return [_public(raw) async for raw in cursor]
+
+    async def count(self, collection: str, where: Mapping[str, Any]) -> int:
+        coll = self.collection(collection)
+        return await self._db[coll.name].count_documents(self._filter(coll, where))
+
+    async def was_processed(self, event_id: str) -> bool:
+        return await self._db[PROCESSED].find_one({"_id": event_id}, {"_id": 1}) is not None
+
+    async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
+        if limit <= 0:
+            return []
+        cursor = self._db[OUTBOX].find({}).sort([("seq", ASCENDING)]).limit(limit)
+        return [
+            OutboxMessage(id=raw["_id"], routing_key=raw["routing_key"], payload=raw["payload"])
+            async for raw in cursor
+        ]
+
+    # -- writes ----------------------------------------------------------------------------
+
+    async def apply(
+        self,
+        saves: Sequence[tuple[str, Document]],
+        outbox: Sequence[OutboxMessage],
+        processed: Sequence[str],
+    ) -> None:
+        """Apply one unit of work in a transaction; ConcurrencyConflict leaves nothing."""
+        async with self._lock:
+            for attempt in range(1, MAX_ATTEMPTS + 1):
+                try:
+                    await self._apply_once(saves, outbox, processed)
+                    return
+                except DuplicateKeyError as error:
+                    raise ConcurrencyConflict(str(error)) from error
+                except PyMongoError as error:
+                    if not _is_transient(error):
+                        raise
+                    if attempt == MAX_ATTEMPTS:
+                        raise ConcurrencyConflict(str(error)) from error
+                    log.debug("transient transaction failure, retrying: %s", error)
+                    await asyncio.sleep(random.uniform(0, 0.005 * 2**attempt))
+
+    async def _apply_once(
+        self,
+        saves: Sequence[tuple[str, Document]],
+        outbox: Sequence[OutboxMessage],
+        processed: Sequence[str],
+    ) -> None:
+        if self._client is None:
+            raise RuntimeError("store is not open")
+        now = datetime.now(UTC)
+        async with self._client.start_session() as session:
+            try:
+                async with await session.start_transaction():
+                    for collection, doc in saves:
+                        await self._write_doc(session, self.collection(collection).name, doc)
+                    if outbox:
+                        await self._write_outbox(session, outbox, now)
+                    for event_id in processed:
+                        await self._db[PROCESSED].insert_one(
+                            {"_id": event_id, "at": now}, session=session
+                        )
+            except PyMongoError:
+                await self._discard(session)
+                raise
+
+    async def _write_doc(self, session: AsyncClientSession, name: str, doc: Document) -> None:
+        version = int(doc.get("version") or 0)
+        body = {k: v for k, v in doc.items() if k not in ("_id", "version")}
+        if version == 0:
+            await self._db[name].insert_one(
+                {"_id": doc["id"], **body, "version": 1}, session=session
+            )
+            return
+        result = await self._db[name].replace_one(
+            {"_id": doc["id"], "version": version},
+            {**body, "version": version + 1},
+            session=session,
+        )
+        if result.matched_count != 1:
+            raise ConcurrencyConflict(f"{name}/{doc['id']} is no longer at version {version}")
+
+    async def _write_outbox(
+        self, session: AsyncClientSession, outbox: Sequence[OutboxMessage], now: datetime
+    ) -> None:
+        counter = await self._db[SEQUENCES].find_one_and_update(
+            {"_id": OUTBOX},
+            {"$inc": {"seq": len(outbox)}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        first = int(counter["seq"]) - len(outbox) + 1
+        for offset, msg in enumerate(outbox):
+            await self._db[OUTBOX].insert_one(
+                {
+                    "_id": msg.id,
+                    "seq": first + offset,
+                    "routing_key": msg.routing_key,
+                    "payload": dict(msg.payload),
+                    "created_at": now,
+                },
+                session=session,
+            )
+
+    async def _discard(self, session: AsyncClientSession) -> None:
+        """Never reuse a server session whose transaction failed.
+
+        mongoeco keeps a session's transaction open after a failed commit, so a pooled
+        session would carry a stale snapshot into its next use; on a real server this is
+        merely a session dropped from the pool.
+        """
+        session_id = session.session_id  # materialises the server session before marking it
+        server_session = getattr(session, "_server_session", None)
+        if server_session is not None:
+            server_session.mark_dirty()
+        try:
+            if self._client is not None:
+                await self._client.admin.command("endSessions", [session_id])
+        except PyMongoError:
+            log.debug("endSessions after a failed transaction was refused", exc_info=True)
+
+    async def mark_relayed(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        async with self._lock:
+            await self._db[OUTBOX].delete_many({"_id": {"$in": list(ids)}})
+
+    # -- unit of work ----------------------------------------------------------------------
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[BufferedUnitOfWork]:
+        return unit_of_work(self, self._callbacks)
+
+    def on_commit(self, callback: Callable[[], Any]) -> None:
+        self._callbacks.add(callback)

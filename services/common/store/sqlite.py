@@ -1,0 +1,303 @@
+"""The embedded store engine: one SQLite file per service (aiosqlite, WAL).
+
+Each collection is a table of JSON documents with one real column per declared searchable
+field, so `find`/`count` use ordinary indexes. Writes go through one writer connection
+guarded by an asyncio.Lock (so concurrent unit-of-works in one process serialise their
+commits); reads use a second connection, which in WAL mode only ever sees committed data
+even while a commit is half-way through on the writer.
+"""
+
+import asyncio
+import json
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from services.common.store.buffered import (
+    BufferedUnitOfWork,
+    CommitCallbacks,
+    field_value,
+    unit_of_work,
+)
+from services.common.store.port import (
+    Collection,
+    ConcurrencyConflict,
+    Document,
+    OutboxMessage,
+    UndeclaredField,
+)
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _ident(name: str) -> str:
+    """Quote a declared collection/field name; names are code, but never trust them in SQL."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"invalid store name {name!r}")
+    return f'"{name}"'
+
+
+def _index_name(table: str, field: str) -> str:
+    return _ident(f"ix_{table}_{field.replace('.', '_')}")
+
+
+def _column_value(value: Any) -> Any:
+    """Scalars as-is (bools become 0/1 like json_extract gives); containers as JSON text."""
+    if isinstance(value, dict | list | tuple):
+        return json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return value
+
+
+def _dumps(doc: Mapping[str, Any]) -> str:
+    return json.dumps(
+        {k: v for k, v in doc.items() if k != "version"},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+class SqliteStore:
+    def __init__(self, folder: str | Path, service: str, collections: Sequence[Collection]) -> None:
+        self.collections = tuple(collections)
+        for coll in self.collections:
+            if coll.name in ("outbox", "processed_events") or coll.name.startswith("sqlite_"):
+                raise ValueError(f"collection name {coll.name!r} is reserved by the store")
+        self.path = Path(folder) / f"{service}.sqlite3"
+        self._by_name = {c.name: c for c in self.collections}
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+        self._lock = asyncio.Lock()
+        self._callbacks = CommitCallbacks()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._migrate(self._writer)
+        self._reader = await self._connect()
+
+    async def _connect(self) -> aiosqlite.Connection:
+        # isolation_level=None: no implicit BEGIN, transactions are ours to open.
+        conn = await aiosqlite.connect(self.path, isolation_level=None)
+        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        return conn
+
+    async def close(self) -> None:
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def _migrate(self, db: aiosqlite.Connection) -> None:
+        """Create tables and indexes; add (and backfill) columns for newly declared fields."""
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " id TEXT NOT NULL UNIQUE, routing_key TEXT NOT NULL, payload TEXT NOT NULL,"
+                " created_at TEXT NOT NULL)"
+            )
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS processed_events"
+                " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
+            )
+            for coll in self.collections:
+                table = _ident(coll.name)
+                await db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY,"
+                    " version INTEGER NOT NULL, data TEXT NOT NULL)"
+                )
+                async with db.execute(f"PRAGMA table_info({table})") as cur:
+                    existing = {row[1] for row in await cur.fetchall()}
+                for field in coll.searchable():
+                    if field in ("id", "version", "data"):
+                        raise ValueError(f"{coll.name}: {field!r} cannot be a searchable field")
+                    column = _ident(field)
+                    if field not in existing:
+                        await db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+                        await db.execute(
+                            f"UPDATE {table} SET {column} = json_extract(data, ?)",
+                            (f"$.{field}",),
+                        )
+                    unique = "UNIQUE " if field in coll.unique else ""
+                    await db.execute(
+                        f"CREATE {unique}INDEX IF NOT EXISTS"
+                        f" {_index_name(coll.name, field)} ON {table} ({column})"
+                    )
+            await db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            raise
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def collection(self, name: str) -> Collection:
+        try:
+            return self._by_name[name]
+        except KeyError:
+            raise ValueError(f"collection {name!r} was not declared") from None
+
+    @property
+    def _read(self) -> aiosqlite.Connection:
+        if self._reader is None:
+            raise RuntimeError("store is not open")
+        return self._reader
+
+    def _where(self, coll: Collection, where: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        allowed = {"id", *coll.searchable()}
+        for field, value in where.items():
+            if field not in allowed:
+                raise UndeclaredField(f"{coll.name}.{field} is not a declared indexed field")
+            if value is None:
+                clauses.append(f"{_ident(field)} IS NULL")
+            else:
+                clauses.append(f"{_ident(field)} = ?")
+                params.append(_column_value(value))
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    @staticmethod
+    def _doc(row: sqlite3.Row | tuple[Any, ...]) -> Document:
+        doc: Document = json.loads(row[1])
+        doc["version"] = row[0]
+        return doc
+
+    async def get(self, collection: str, id: str) -> Document | None:
+        sql = f"SELECT version, data FROM {_ident(self.collection(collection).name)} WHERE id = ?"
+        async with self._read.execute(sql, (id,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else self._doc(row)
+
+    async def find(
+        self,
+        collection: str,
+        where: Mapping[str, Any],
+        *,
+        order_by: str | None = None,
+        descending: bool = False,
+        limit: int | None = None,
+    ) -> list[Document]:
+        coll = self.collection(collection)
+        clause, params = self._where(coll, where)
+        sql = f"SELECT version, data FROM {_ident(coll.name)}{clause}"
+        direction = " DESC" if descending else ""
+        if order_by is not None:
+            if order_by != "id" and order_by not in coll.searchable():
+                raise UndeclaredField(f"{coll.name}.{order_by} is not a declared indexed field")
+            sql += f" ORDER BY {_ident(order_by)}{direction}, id{direction}"
+        else:
+            sql += " ORDER BY id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        async with self._read.execute(sql, params) as cur:
+            return [self._doc(row) for row in await cur.fetchall()]
+
+    async def count(self, collection: str, where: Mapping[str, Any]) -> int:
+        coll = self.collection(collection)
+        clause, params = self._where(coll, where)
+        sql = f"SELECT COUNT(*) FROM {_ident(coll.name)}{clause}"
+        async with self._read.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def was_processed(self, event_id: str) -> bool:
+        sql = "SELECT 1 FROM processed_events WHERE event_id = ?"
+        async with self._read.execute(sql, (event_id,)) as cur:
+            return await cur.fetchone() is not None
+
+    async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
+        sql = "SELECT id, routing_key, payload FROM outbox ORDER BY seq LIMIT ?"
+        async with self._read.execute(sql, (limit,)) as cur:
+            rows = await cur.fetchall()
+        return [OutboxMessage(id=r[0], routing_key=r[1], payload=json.loads(r[2])) for r in rows]
+
+    # -- writes ----------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE on the writer, under the process-wide commit lock."""
+        if self._writer is None:
+            raise RuntimeError("store is not open")
+        db = self._writer
+        async with self._lock:
+            await db.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+                await db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    await db.execute("ROLLBACK")
+                raise
+
+    async def apply(
+        self,
+        saves: Sequence[tuple[str, Document]],
+        outbox: Sequence[OutboxMessage],
+        processed: Sequence[str],
+    ) -> None:
+        """Apply one unit of work atomically; ConcurrencyConflict leaves nothing written."""
+        now = datetime.now(UTC).isoformat()
+        try:
+            async with self._transaction() as db:
+                for collection, doc in saves:
+                    await self._write_doc(db, self.collection(collection), doc)
+                for msg in outbox:
+                    await db.execute(
+                        "INSERT INTO outbox (id, routing_key, payload, created_at)"
+                        " VALUES (?, ?, ?, ?)",
+                        (msg.id, msg.routing_key, json.dumps(dict(msg.payload)), now),
+                    )
+                for event_id in processed:
+                    await db.execute(
+                        "INSERT INTO processed_events (event_id, at) VALUES (?, ?)",
+                        (event_id, now),
+                    )
+        except sqlite3.IntegrityError as error:
+            raise ConcurrencyConflict(str(error)) from error
+
+    async def _write_doc(self, db: aiosqlite.Connection, coll: Collection, doc: Document) -> None:
+        version = int(doc.get("version") or 0)
+        fields = coll.searchable()
+        values = [_column_value(field_value(doc, f)) for f in fields]
+        table = _ident(coll.name)
+        if version == 0:
+            columns = ", ".join(["id", "version", "data", *map(_ident, fields)])
+            marks = ", ".join("?" * (3 + len(fields)))
+            await db.execute(
+                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
+                (doc["id"], 1, _dumps(doc), *values),
+            )
+            return
+        sets = ", ".join(["version = ?", "data = ?", *(f"{_ident(f)} = ?" for f in fields)])
+        cur = await db.execute(
+            f"UPDATE {table} SET {sets} WHERE id = ? AND version = ?",
+            (version + 1, _dumps(doc), *values, doc["id"], version),
+        )
+        if cur.rowcount != 1:
+            raise ConcurrencyConflict(f"{coll.name}/{doc['id']} is no longer at version {version}")
+
+    async def mark_relayed(self, ids: Sequence[str]) -> None:
+        if not ids:
+            return
+        async with self._transaction() as db:
+            await db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    # -- unit of work --------------------------------------------------------------------
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[BufferedUnitOfWork]:
+        return unit_of_work(self, self._callbacks)
+
+    def on_commit(self, callback: Callable[[], Any]) -> None:
+        self._callbacks.add(callback)

@@ -1,0 +1,311 @@
+"""Put seals, text and check marks on the contract, where the sender placed the fields.
+
+Marks are drawn with reportlab onto overlay pages and merged with pypdf, never put into
+form fields: pypdf form fields turn Japanese into "??" and a field could be edited after
+the fact, a drawn glyph cannot (and the platform signature then seals it).
+
+Coordinates are those of the UI: PDF points, origin at the top-left corner of the page
+*as displayed* (CropBox, after /Rotate), y downward. The overlay is drawn in that
+displayed frame and mapped into the page's user space with one matrix per rotation, so a
+seal on a landscape page scanned as portrait-plus-/Rotate lands where the user saw it and
+stands upright.
+"""
+
+import io
+import math
+import unicodedata
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from PIL import Image
+from pypdf import PdfReader, PdfWriter, Transformation
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from .fonts import REPORTLAB_LOCK, ensure_japanese_font
+
+BOX_TOLERANCE = 2.0
+"""Points a box may stick out of the page (UI rounding) before we refuse it."""
+MAX_TEXT_CHARS = 2000
+MIN_FONT_SIZE = 4.0
+MAX_FONT_SIZE = 14.0
+TEXT_COLOR = (0.08, 0.08, 0.1)
+
+
+class StampError(ValueError):
+    """A mark cannot be placed: bad page, box outside the page, bad image, odd PDF."""
+
+
+@dataclass(frozen=True, slots=True)
+class SealMark:
+    """A seal image (PNG, transparency kept), fitted into the box keeping its aspect."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    png: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class TextMark:
+    """Free text (Japanese welcome), shrunk and wrapped to fit the box."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckMark:
+    """A check box: a drawn tick when `checked`, nothing otherwise."""
+
+    page: int
+    x: float
+    y: float
+    width: float
+    height: float
+    checked: bool
+
+
+type Mark = SealMark | TextMark | CheckMark
+
+
+def stamp(data: bytes, marks: Sequence[Mark]) -> bytes:
+    """Return `data` with every mark drawn on its page; one rewrite of the file.
+
+    Thread-safe: pypdf objects are per call, reportlab drawing holds `REPORTLAB_LOCK`.
+    Raises `StampError` for marks that do not fit the document.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted:
+            raise StampError("encrypted PDF")
+        page_count = len(reader.pages)
+    except StampError:
+        raise
+    except Exception as exc:
+        raise StampError(f"unreadable PDF: {type(exc).__name__}: {exc}") from None
+    if not marks:
+        return bytes(data)
+
+    by_page: dict[int, list[Mark]] = defaultdict(list)
+    for mark in marks:
+        if not 1 <= mark.page <= page_count:
+            raise StampError(f"page {mark.page} out of range 1..{page_count}")
+        by_page[mark.page].append(mark)
+
+    try:
+        writer = PdfWriter(clone_from=reader)
+        frames = {number: _Frame.of(writer.pages[number - 1]) for number in by_page}
+    except StampError:
+        raise
+    except Exception as exc:
+        raise StampError(f"unreadable PDF: {type(exc).__name__}: {exc}") from None
+    for number, page_marks in by_page.items():
+        for mark in page_marks:
+            frames[number].check(mark)
+
+    numbers = sorted(by_page)
+    overlay = PdfReader(io.BytesIO(_draw_overlays([(frames[n], by_page[n]) for n in numbers])))
+    try:
+        for index, number in enumerate(numbers):
+            page = writer.pages[number - 1]
+            page.merge_transformed_page(overlay.pages[index], frames[number].to_user_space())
+            page.compress_content_streams()
+        out = io.BytesIO()
+        writer.write(out)
+    except Exception as exc:  # a page pypdf can read but not rewrite (odd content)
+        raise StampError(f"cannot stamp this PDF: {type(exc).__name__}: {exc}") from None
+    return out.getvalue()
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A page's CropBox and rotation: maps the displayed frame to user space."""
+
+    llx: float
+    lly: float
+    urx: float
+    ury: float
+    rotation: int
+
+    @classmethod
+    def of(cls, page) -> "_Frame":
+        box = page.cropbox
+        xs = sorted((float(box.left), float(box.right)))
+        ys = sorted((float(box.bottom), float(box.top)))
+        rotation = int(page.rotation or 0)
+        if rotation % 90:
+            raise StampError(f"page rotation {rotation} is not a multiple of 90")
+        return cls(xs[0], ys[0], xs[1], ys[1], rotation % 360)
+
+    @property
+    def display_size(self) -> tuple[float, float]:
+        width, height = self.urx - self.llx, self.ury - self.lly
+        return (height, width) if self.rotation in (90, 270) else (width, height)
+
+    def check(self, mark: Mark) -> None:
+        width, height = self.display_size
+        values = (mark.x, mark.y, mark.width, mark.height)
+        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+            raise StampError(f"non-numeric box on page {mark.page}")
+        if mark.width <= 0 or mark.height <= 0:
+            raise StampError(f"empty box on page {mark.page}")
+        if (
+            mark.x < -BOX_TOLERANCE
+            or mark.y < -BOX_TOLERANCE
+            or mark.x + mark.width > width + BOX_TOLERANCE
+            or mark.y + mark.height > height + BOX_TOLERANCE
+        ):
+            raise StampError(
+                f"box ({mark.x}, {mark.y}, {mark.width}x{mark.height}) outside page "
+                f"{mark.page} ({width:.1f}x{height:.1f})"
+            )
+
+    def to_user_space(self) -> Transformation:
+        """Matrix from the displayed frame (origin bottom-left, y up) to user space.
+
+        /Rotate turns the page clockwise for display; each case inverts that turn and
+        moves the origin to the right CropBox corner.
+        """
+        a, b, c, d, e, f = {
+            0: (1, 0, 0, 1, self.llx, self.lly),
+            90: (0, 1, -1, 0, self.urx, self.lly),
+            180: (-1, 0, 0, -1, self.urx, self.ury),
+            270: (0, -1, 1, 0, self.llx, self.ury),
+        }[self.rotation]
+        return Transformation((a, b, c, d, e, f))
+
+
+def _draw_overlays(pages: list[tuple[_Frame, list[Mark]]]) -> bytes:
+    """One reportlab document with one page per marked page, so the font subset and
+    repeated seal images are embedded once for the whole contract."""
+    images = {
+        mark.png: _load_png(mark.png)
+        for _, marks in pages
+        for mark in marks
+        if isinstance(mark, SealMark)
+    }
+    out = io.BytesIO()
+    with REPORTLAB_LOCK:
+        font = ensure_japanese_font()
+        canvas = Canvas(out, pageCompression=1)
+        canvas.setCreator("Shomei")
+        for frame, marks in pages:
+            width, height = frame.display_size
+            canvas.setPageSize((width, height))
+            for mark in marks:
+                bottom = height - mark.y - mark.height  # top-left/y-down -> PDF y-up
+                match mark:
+                    case SealMark():
+                        _draw_seal(canvas, images[mark.png], mark, bottom)
+                    case TextMark():
+                        _draw_text(canvas, font, mark, bottom)
+                    case CheckMark():
+                        _draw_check(canvas, mark, bottom)
+            canvas.showPage()
+        canvas.save()
+    return out.getvalue()
+
+
+def _load_png(png: bytes) -> ImageReader:
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if image.format != "PNG":
+                raise StampError(f"seal image is {image.format}, not PNG")
+            if image.width * image.height > 16_000_000:
+                raise StampError("seal image too large")
+            rgba = image.convert("RGBA")
+    except StampError:
+        raise
+    except Exception as exc:
+        raise StampError(f"bad seal image: {exc}") from None
+    return ImageReader(rgba)
+
+
+def _draw_seal(canvas: Canvas, image: ImageReader, mark: SealMark, bottom: float) -> None:
+    image_w, image_h = image.getSize()
+    scale = min(mark.width / image_w, mark.height / image_h)
+    draw_w, draw_h = image_w * scale, image_h * scale
+    canvas.drawImage(
+        image,
+        mark.x + (mark.width - draw_w) / 2,
+        bottom + (mark.height - draw_h) / 2,
+        draw_w,
+        draw_h,
+        mask="auto",
+    )
+
+
+def _draw_text(canvas: Canvas, font: str, mark: TextMark, bottom: float) -> None:
+    text = _clean_text(mark.text)
+    if not text:
+        return
+    size, lines = _fit_text(text, font, mark.width, mark.height)
+    leading = size * 1.2
+    block = leading * (len(lines) - 1) + size
+    # Centre the block vertically; the baseline sits ~0.12 em above the glyph bottom.
+    baseline = bottom + (mark.height + block) / 2 - size * 0.88
+    canvas.setFillColorRGB(*TEXT_COLOR)
+    canvas.setFont(font, size)
+    for line in lines:
+        canvas.drawString(mark.x + size * 0.1, baseline, line)
+        baseline -= leading
+
+
+def _clean_text(text: str) -> str:
+    text = unicodedata.normalize("NFC", str(text))[:MAX_TEXT_CHARS]
+    return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
+
+
+def _fit_text(text: str, font: str, width: float, height: float) -> tuple[float, list[str]]:
+    """Largest size (≤ 14 pt) whose character-wrapped lines fit the box.
+
+    Japanese has no spaces, so lines break between any two characters; at the minimum
+    size the text is wrapped anyway and may overflow the box at the bottom.
+    """
+    usable = max(width - 1.0, 1.0)
+    size = min(MAX_FONT_SIZE, height / 1.2)
+    while True:
+        lines = _wrap(text, font, size, usable - size * 0.2)
+        if size <= MIN_FONT_SIZE or size * 1.2 * len(lines) <= height:
+            return max(size, MIN_FONT_SIZE), lines
+        size = max(size * 0.9, MIN_FONT_SIZE)
+
+
+def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for ch in paragraph:
+            if line and stringWidth(line + ch, font, size) > width:
+                lines.append(line)
+                line = ch
+            else:
+                line += ch
+        lines.append(line)
+    return lines
+
+
+def _draw_check(canvas: Canvas, mark: CheckMark, bottom: float) -> None:
+    if not mark.checked:
+        return
+    side = min(mark.width, mark.height)
+    left = mark.x + (mark.width - side) / 2
+    low = bottom + (mark.height - side) / 2
+    canvas.setStrokeColorRGB(*TEXT_COLOR)
+    canvas.setLineWidth(max(side * 0.12, 0.8))
+    canvas.setLineCap(1)
+    canvas.setLineJoin(1)
+    path = canvas.beginPath()
+    path.moveTo(left + side * 0.18, low + side * 0.52)
+    path.lineTo(left + side * 0.42, low + side * 0.24)
+    path.lineTo(left + side * 0.84, low + side * 0.80)
+    canvas.drawPath(path, stroke=1, fill=0)
