@@ -67,7 +67,7 @@ class DocumentHandlers:
         try:
             info = await asyncio.to_thread(inspect_pdf, data, self._max_pages)
         except InvalidPdf as exc:
-            raise Refused(exc.code, exc.message, 422) from exc
+            raise Refused(exc.code, exc.message_ja, 422) from exc
         document = Document.adopt(
             tenant_id=q.tenant_id,
             filename=q.filename,
