@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import secrets
 
-_ITERATIONS = 60_000
+_ITERATIONS = 20_000
 
 
 def new_secret() -> str:

@@ -1,6 +1,8 @@
 """Signing use cases: each opens a unit of work, loads one envelope, calls one method, commits."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from services.common.events import DocumentFinalized
@@ -30,16 +32,19 @@ class SigningHandlers:
         self._link_base = link_base
 
     async def create_envelope(self, q: CreateEnvelope) -> Data:
-        envelope = Envelope.create(
-            tenant_id=q.tenant_id,
-            sender_name=q.sender_name,
-            sender_email=q.sender_email,
-            title=q.title,
-            document_id=q.document_id,
-            pages=q.document_pages,
-            parties=q.parties,
-            fields=q.fields,
-            now=utcnow(),
+        envelope = await asyncio.to_thread(  # access codes get a slow KDF: off the loop
+            partial(
+                Envelope.create,
+                tenant_id=q.tenant_id,
+                sender_name=q.sender_name,
+                sender_email=q.sender_email,
+                title=q.title,
+                document_id=q.document_id,
+                pages=q.document_pages,
+                parties=q.parties,
+                fields=q.fields,
+                now=utcnow(),
+            )
         )
 
         async def work(uow: UnitOfWork) -> Data:
@@ -85,8 +90,14 @@ class SigningHandlers:
             repo = EnvelopeRepository(uow, q.correlation_id)
             envelope, party_id = await repo.by_token(q.token)
             try:
-                session = envelope.verify_access_code(
-                    party_id, q.code, utcnow(), new_secret, q.context.ip, q.context.user_agent
+                session = await asyncio.to_thread(
+                    envelope.verify_access_code,
+                    party_id,
+                    q.code,
+                    utcnow(),
+                    new_secret,
+                    q.context.ip,
+                    q.context.user_agent,
                 )
             finally:
                 repo.save(envelope)
