@@ -13,7 +13,7 @@ from tests.support.rabbit import async_rabbit_node
 from tests.support.stack import Stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def catcher(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Catcher]:
     catcher = Catcher(
         tmp_path_factory.mktemp("catcher"),
@@ -26,12 +26,12 @@ async def catcher(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Cat
     await catcher.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def inbox(catcher: Catcher) -> Inbox:
     return catcher.inbox
 
 
-@pytest.fixture(scope="module", params=["sqlite", "mongodb"])
+@pytest.fixture(scope="package", params=["sqlite", "mongodb"])
 async def stack(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,

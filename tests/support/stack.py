@@ -139,3 +139,16 @@ class Stack:
                 process.wait()
                 print(f"{name} did not stop on SIGTERM", file=sys.stderr)
         self.processes.clear()
+
+
+def create_tenant(stack: Stack, tenant_id: str, name: str) -> str:
+    """A second agency through the operator's command; returns its API key."""
+    result = subprocess.run(
+        [sys.executable, "-m", "gateway.admin", "create-tenant", "--id", tenant_id, "--name", name],
+        cwd=ROOT,
+        env=stack.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return result.stdout.strip()

@@ -1,0 +1,58 @@
+"""Tenants are isolated (DESIGN "Security"): no API key of one agency reaches another's
+documents, envelopes, downloads or page images, on every API endpoint."""
+
+import httpx
+import pytest
+
+from tests.support.pdfs import lease_pdf
+from tests.support.stack import create_tenant
+
+pytestmark = pytest.mark.e2e
+
+
+async def test_another_agency_sees_nothing_of_ours_on_any_endpoint(stack):
+    ours = {"Authorization": f"Bearer {stack.api_key}"}
+    theirs_key = create_tenant(stack, f"other-{stack.port}", "ほか不動産")
+    theirs = {"Authorization": f"Bearer {theirs_key}"}
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        up = await http.post(
+            "/api/v1/documents",
+            headers=ours,
+            files={"file": ("a.pdf", lease_pdf(), "application/pdf")},
+        )
+        document_id = up.json()["id"]
+        created = await http.post(
+            "/api/v1/envelopes",
+            headers=ours,
+            json={
+                "title": "契約",
+                "document_id": document_id,
+                "parties": [{"name": "佐藤 一郎", "email": "iso@example.jp"}],
+                "fields": [{"party": 0, "page": 1, "x": 100, "y": 100, "width": 50, "height": 50}],
+            },
+        )
+        envelope_id = created.json()["id"]
+
+        attempts = [
+            ("GET", f"/api/v1/documents/{document_id}", None),
+            ("GET", f"/api/v1/envelopes/{envelope_id}", None),
+            ("POST", f"/api/v1/envelopes/{envelope_id}/send", None),
+            ("GET", f"/api/v1/envelopes/{envelope_id}/download", None),
+            (
+                "POST",
+                "/api/v1/envelopes",
+                {
+                    "title": "乗っ取り",
+                    "document_id": document_id,
+                    "parties": [{"name": "X", "email": "x@example.jp"}],
+                    "fields": [{"party": 0, "page": 1, "x": 1, "y": 1, "width": 5, "height": 5}],
+                },
+            ),
+        ]
+        for method, path, body in attempts:
+            response = await http.request(method, path, headers=theirs, json=body)
+            assert response.status_code == 404, (method, path, response.text)
+            assert response.json()["error"]["code"] in ("document_not_found", "envelope_not_found")
+        # and ours is untouched: still a draft, still ours
+        mine = await http.get(f"/api/v1/envelopes/{envelope_id}", headers=ours)
+        assert mine.json()["status"] == "draft"
