@@ -16,6 +16,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import DeliveryError
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
+from faststream.rabbit.annotations import RabbitMessage
 from pydantic import BaseModel, ValidationError
 
 from services.common.bus import query_queue
@@ -107,12 +108,23 @@ QueryHandler = Callable[[Any], Awaitable[Answer]]
 def answer_queries(
     broker: RabbitBroker, service: str, handlers: dict[type[Query], QueryHandler]
 ) -> None:
-    """Subscribe `<service>.query`; each query model's `kind` picks its handler."""
+    """Subscribe `<service>.query`; each query model's `kind` picks its handler.
+
+    Replies are not mandatory: an asker that gave up has no reply queue any more, and a
+    reply nobody waits for is dropped rather than raised.
+    """
     by_kind = {model.model_fields["kind"].default: (model, fn) for model, fn in handlers.items()}
 
-    @broker.subscriber(query_queue(service), ack_policy=AckPolicy.ACK_FIRST)
-    async def answer(body: dict[str, Any]) -> dict[str, Any]:
-        return (await _answer(by_kind, body)).model_dump(mode="json")
+    @broker.subscriber(query_queue(service), ack_policy=AckPolicy.ACK_FIRST, no_reply=True)
+    async def answer(body: dict[str, Any], message: RabbitMessage) -> None:
+        reply = await _answer(by_kind, body)
+        if message.reply_to:
+            await broker.publish(
+                reply.model_dump(mode="json"),
+                routing_key=message.reply_to,
+                correlation_id=message.correlation_id,
+                mandatory=False,
+            )
 
 
 async def _answer(
