@@ -7,11 +7,17 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
 from services.common.queries import Health
+
+if TYPE_CHECKING:
+    from deploy.local.catcher import Catcher
 from services.common.rpc import QueryClient, ServiceUnavailable
 
 SERVICES = ("document", "signing", "seal", "notify")
@@ -152,3 +158,24 @@ def create_tenant(stack: Stack, tenant_id: str, name: str) -> str:
         check=True,
     )
     return result.stdout.strip()
+
+
+@asynccontextmanager
+async def running_stack(var: Path, store: str, catcher: "Catcher") -> AsyncIterator[Stack]:
+    """A stack on its own private RabbitMQ node, mailing to `catcher`."""
+    from tests.support.rabbit import async_rabbit_node
+
+    async with async_rabbit_node(var / "rabbit") as amqp_url:
+        stack = Stack(
+            var / "var",
+            amqp_url,
+            catcher.smtp_port,
+            store,
+            sms_api_url=catcher.twilio_url,
+            catcher_url=catcher.url,
+        )
+        await stack.start()
+        try:
+            yield stack
+        finally:
+            await stack.stop()
