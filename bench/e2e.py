@@ -46,8 +46,12 @@ def envelope_body(document_id: str, i: int) -> dict:
         "title": f"建物賃貸借契約書 {i}",
         "document_id": document_id,
         "parties": [
-            {"name": "佐藤 一郎", "email": f"tenant{i}@bench.example", "signing_order": 1,
-             "access_code": "19850505"},
+            {
+                "name": "佐藤 一郎",
+                "email": f"tenant{i}@bench.example",
+                "signing_order": 1,
+                "access_code": "19850505",
+            },
             {"name": "鈴木 花子", "email": f"landlord{i}@bench.example", "signing_order": 2},
         ],
         "fields": [
@@ -93,13 +97,15 @@ async def run(n: int, concurrency: int, store_kind: str) -> None:
         await mongo.__aexit__(None, None, None)
 
 
-async def measure(stack: Stack, catcher: Catcher, pids: dict[str, int], n: int,
-                  concurrency: int) -> None:
+async def measure(
+    stack: Stack, catcher: Catcher, pids: dict[str, int], n: int, concurrency: int
+) -> None:
     pdf = lease_pdf()
     headers = {"Authorization": f"Bearer {stack.api_key}"}
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=60,
-                                 limits=limits) as api:
+    async with httpx.AsyncClient(
+        base_url=stack.url, headers=headers, timeout=60, limits=limits
+    ) as api:
         await one_envelope(api, pdf, -1)  # warm-up: first renders, connections
         cpu_before = {name: cpu_seconds(pid) for name, pid in pids.items()}
         gate = asyncio.Semaphore(concurrency)
@@ -119,9 +125,11 @@ async def measure(stack: Stack, catcher: Catcher, pids: dict[str, int], n: int,
     elapsed = last - started
     print(f"envelopes: {n}, concurrency: {concurrency}")
     print(f"throughput: {n / elapsed:.1f} envelopes/s ({elapsed:.2f} s for steps 1–3)")
-    print(f"send → email at SMTP: p50 {1000 * statistics.median(latencies):.0f} ms, "
-          f"p99 {1000 * percentile(latencies, 99):.0f} ms, "
-          f"max {1000 * max(latencies):.0f} ms")
+    print(
+        f"send → email at SMTP: p50 {1000 * statistics.median(latencies):.0f} ms, "
+        f"p99 {1000 * percentile(latencies, 99):.0f} ms, "
+        f"max {1000 * max(latencies):.0f} ms"
+    )
     print("CPU per envelope:")
     for name in pids:
         print(f"  {name:10s} {1000 * (cpu_after[name] - cpu_before[name]) / n:6.1f} ms")

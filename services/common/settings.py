@@ -19,8 +19,6 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     gateway_host: str = "127.0.0.1"
     gateway_port: int = 8000
-    secret_key: str = ""
-    """Signs the gateway's cookies; generated under `var_dir` when empty."""
 
     query_timeout: float = 5.0
     delivery_limit: int = 5

@@ -1,0 +1,326 @@
+"""`./run up`: the whole of Shomei on one machine, and nothing left running after Ctrl-C.
+
+Starts a private RabbitMQ node, the mail/SMS catcher, the four services and the gateway
+as separate processes (logs in var/log/<name>.log), waits until every service consumes
+its query queue and the gateway's /healthz answers, prints where everything is, then
+watches: if any child dies it names it, shows the end of its log, stops the rest and
+exits 1; Ctrl-C or SIGTERM stops everything and exits 0.
+"""
+
+import asyncio
+import fcntl
+import os
+import secrets
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import IO
+
+import aio_pika
+import aio_pika.exceptions
+import httpx
+
+from deploy.local.ports import port_in_use
+from deploy.local.rabbit import RabbitNode, RabbitNodeError
+from deploy.local.supervisor import ChildDied, Supervisor, tail
+
+ROOT = Path(__file__).resolve().parents[2]
+SERVICES = ("document", "signing", "seal", "notify")
+
+
+class UpError(Exception):
+    """A reason not to start, said in one line."""
+
+
+class Stop(Exception):
+    """Raised by the SIGINT/SIGTERM handler to unwind to the clean-up."""
+
+
+def _port(env: dict[str, str], name: str, default: int) -> int:
+    value = env.get(name, str(default))
+    if not value.isdigit():
+        raise UpError(f"{name}={value!r} is not a port number")
+    return int(value)
+
+
+@dataclass
+class UpConfig:
+    """Where `./run up` puts things; every value can be changed by an env variable."""
+
+    var_dir: Path
+    amqp_port: int = 5673
+    dist_port: int = 25673
+    epmd_port: int = 24369
+    smtp_port: int = 1025
+    catcher_port: int = 8025
+    gateway_host: str = "127.0.0.1"
+    gateway_port: int = 8000
+    env: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str]) -> "UpConfig":
+        return cls(
+            var_dir=Path(env.get("SHOMEI_VAR_DIR", ROOT / "var")).resolve(),
+            amqp_port=_port(env, "SHOMEI_AMQP_PORT", 5673),
+            dist_port=_port(env, "SHOMEI_RABBIT_DIST_PORT", 25673),
+            epmd_port=_port(env, "SHOMEI_EPMD_PORT", 24369),
+            smtp_port=_port(env, "SHOMEI_SMTP_PORT", 1025),
+            catcher_port=_port(env, "SHOMEI_CATCHER_PORT", 8025),
+            gateway_host=env.get("SHOMEI_GATEWAY_HOST", "127.0.0.1"),
+            gateway_port=_port(env, "SHOMEI_GATEWAY_PORT", 8000),
+            env=dict(env),
+        )
+
+    @property
+    def gateway_url(self) -> str:
+        host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
+        return f"http://{host}:{self.gateway_port}"
+
+    @property
+    def catcher_url(self) -> str:
+        return f"http://127.0.0.1:{self.catcher_port}"
+
+    def ports(self) -> list[tuple[str, str, str, int]]:
+        """(what, env variable that moves it, host, port) for every port we will bind."""
+        return [
+            ("RabbitMQ AMQP", "SHOMEI_AMQP_PORT", "127.0.0.1", self.amqp_port),
+            ("RabbitMQ distribution", "SHOMEI_RABBIT_DIST_PORT", "127.0.0.1", self.dist_port),
+            ("RabbitMQ epmd", "SHOMEI_EPMD_PORT", "127.0.0.1", self.epmd_port),
+            ("catcher SMTP", "SHOMEI_SMTP_PORT", "127.0.0.1", self.smtp_port),
+            ("catcher HTTP", "SHOMEI_CATCHER_PORT", "127.0.0.1", self.catcher_port),
+            ("gateway", "SHOMEI_GATEWAY_PORT", self.gateway_host, self.gateway_port),
+        ]
+
+    def rabbit_node(self) -> RabbitNode:
+        return RabbitNode(
+            self.var_dir / "rabbitmq",
+            amqp_port=self.amqp_port,
+            dist_port=self.dist_port,
+            node_name="shomei@localhost",
+            epmd_port=self.epmd_port,
+            die_with_parent=True,
+        )
+
+    def child_env(self, amqp_url: str, demo_key: str) -> dict[str, str]:
+        """The SHOMEI_* variables every service and the gateway are configured by."""
+        env = dict(self.env)
+        env.setdefault("SHOMEI_STORE", f"sqlite:///{self.var_dir}")
+        env.setdefault("SHOMEI_PUBLIC_URL", self.gateway_url)
+        env.setdefault("SHOMEI_TWILIO_ACCOUNT_SID", "ACshomeilocal")
+        env.setdefault("SHOMEI_TWILIO_AUTH_TOKEN", "local")
+        env.update(
+            {
+                "SHOMEI_VAR_DIR": str(self.var_dir),
+                "SHOMEI_AMQP_URL": amqp_url,
+                "SHOMEI_GATEWAY_HOST": self.gateway_host,
+                "SHOMEI_GATEWAY_PORT": str(self.gateway_port),
+                "SHOMEI_SMTP_HOST": "127.0.0.1",
+                "SHOMEI_SMTP_PORT": str(self.smtp_port),
+                "SHOMEI_SMS_API_URL": f"{self.catcher_url}/twilio",
+                "SHOMEI_CATCHER_URL": self.catcher_url,
+                "SHOMEI_DEMO_API_KEY": demo_key,
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        return env
+
+
+def acquire_lock(var_dir: Path) -> IO[str]:
+    """Hold var/up.lock for as long as this `./run up` lives (the kernel drops it when
+    the process dies, even by SIGKILL, so it can never go stale). Keep the returned file
+    open; raises UpError naming the PID of the `./run up` already running."""
+    var_dir.mkdir(parents=True, exist_ok=True)
+    lock = (var_dir / "up.lock").open("a+")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        lock.seek(0)
+        pid = lock.read().strip() or "?"
+        lock.close()
+        raise UpError(
+            f"another ./run up is already running (pid {pid}); stop it first (Ctrl-C there)"
+        ) from None
+    lock.seek(0)
+    lock.truncate()
+    lock.write(f"{os.getpid()}\n")
+    lock.flush()
+    return lock
+
+
+def check_ports(config: UpConfig) -> None:
+    """Raise UpError for the first port already taken, naming the variable that moves it."""
+    for what, variable, host, port in config.ports():
+        if port_in_use(host, port):
+            raise UpError(
+                f"port {port} ({what}) on {host} is already in use; "
+                f"free it or choose another with {variable}=…"
+            )
+
+
+def demo_api_key(var_dir: Path) -> str:
+    """The demo tenant's API key: made once, then the same on every `./run up`."""
+    path = var_dir / "demo-api-key"
+    if path.exists() and (key := path.read_text().strip()):
+        return key
+    key = "shm_demo_" + secrets.token_urlsafe(24)
+    path.touch(mode=0o600)
+    path.write_text(key + "\n")
+    return key
+
+
+def wait_until_ok(url: str, supervisor: Supervisor, timeout: float) -> None:
+    """Poll `url` until 200; UpError if a child dies meanwhile or time runs out."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2) as client:
+        while time.monotonic() < deadline:
+            if gone := supervisor.dead():
+                raise ChildDied(*gone)
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.25)
+    raise UpError(f"{url} did not answer 200 within {timeout:.0f}s; see {supervisor.log_dir}")
+
+
+async def _consumers(amqp_url: str, queues: list[str]) -> dict[str, int]:
+    """Consumer count of each queue (0 while it does not exist yet)."""
+    counts = dict.fromkeys(queues, 0)
+    connection = await aio_pika.connect(amqp_url, timeout=5)
+    async with connection:
+        for name in queues:
+            channel = await connection.channel()
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+                counts[name] = queue.declaration_result.consumer_count or 0
+            except aio_pika.exceptions.ChannelClosed:
+                pass  # not declared yet; the failed passive declare closed the channel
+            finally:
+                if not channel.is_closed:
+                    await channel.close()
+    return counts
+
+
+def wait_for_services(amqp_url: str, supervisor: Supervisor, timeout: float) -> None:
+    """Wait until every service consumes its `<service>.query` queue (DESIGN: request/reply
+    on a queue per service): the gateway's /healthz alone answers before the services do,
+    and a newcomer's first upload would get a 503."""
+    queues = [f"{service}.query" for service in SERVICES]
+    deadline = time.monotonic() + timeout
+    waiting = queues
+    while time.monotonic() < deadline:
+        if gone := supervisor.dead():
+            raise ChildDied(*gone)
+        counts = asyncio.run(_consumers(amqp_url, queues))
+        waiting = [name for name, count in counts.items() if count == 0]
+        if not waiting:
+            return
+        time.sleep(0.25)
+    raise UpError(f"no consumer on {', '.join(waiting)} after {timeout:.0f}s; see the logs")
+
+
+def _show(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def run(config: UpConfig) -> int:
+    """Start everything, watch it, stop it; the return value is the exit code."""
+    var_dir = config.var_dir
+    lock = acquire_lock(var_dir)
+    node = config.rabbit_node()
+    supervisor = Supervisor(var_dir / "log")
+    started = False
+    try:
+        node.kill_stale()  # left by a ./run up that was killed with SIGKILL
+        check_ports(config)
+        key = demo_api_key(var_dir)
+        print(f"starting RabbitMQ on 127.0.0.1:{config.amqp_port} …", flush=True)
+        started = True
+        node.start()
+        env = config.child_env(node.amqp_url, key)
+        catcher_argv = [
+            *("-m", "deploy.local.catcher"),
+            *("--smtp-port", str(config.smtp_port), "--http-port", str(config.catcher_port)),
+            *("--data", str(var_dir / "catcher")),
+        ]
+        print("starting the mail/SMS catcher, services and gateway …", flush=True)
+        supervisor.spawn("catcher", [sys.executable, *catcher_argv], env)
+        wait_until_ok(f"{config.catcher_url}/healthz", supervisor, 20)
+        for service in SERVICES:
+            supervisor.spawn(service, [sys.executable, "-m", f"services.{service}"], env)
+        supervisor.spawn("gateway", [sys.executable, "-m", "gateway"], env)
+        wait_for_services(node.amqp_url, supervisor, 90)
+        wait_until_ok(f"{config.gateway_url}/healthz", supervisor, 90)
+        print(banner(config, key), flush=True)
+        while True:
+            if gone := supervisor.dead():
+                raise ChildDied(*gone)
+            if not node.running:
+                raise ChildDied("rabbitmq", node.returncode or 0)
+            time.sleep(0.5)
+    except Stop:
+        print("\nstopping …", flush=True)
+        return 0
+    except ChildDied as died:
+        if died.name == "rabbitmq":
+            log = node.log_dir / f"{node.node_name}.log"
+            last = tail(log)
+        else:
+            log, last = supervisor.log_path(died.name), supervisor.tail(died.name)
+        print(f"\n./run up: {died}; last lines of {_show(log)}:\n{last}\n", flush=True)
+        return 1
+    except (UpError, RabbitNodeError) as exc:
+        print(f"./run up: {exc}", file=sys.stderr, flush=True)
+        return 1
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # let the clean-up finish
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        supervisor.stop_all()
+        node.stop()
+        lock.close()
+        if started:
+            print("everything stopped.", flush=True)
+
+
+def banner(config: UpConfig, key: str) -> str:
+    url = config.gateway_url
+    return f"""
+Shomei is running.
+
+  gateway      {url}
+  API docs     {url}/docs
+  demo API key {key}
+               (Authorization: Bearer …; kept in {_show(config.var_dir / "demo-api-key")})
+  dev inbox    {url}/dev/inbox   (every mail and SMS stays on this machine)
+  logs         {_show(config.var_dir / "log")}/<name>.log, RabbitMQ in \
+{_show(config.var_dir / "rabbitmq" / "log")}
+
+Ctrl-C stops everything."""
+
+
+def main() -> int:
+    signal.signal(signal.SIGINT, _on_signal)
+    signal.signal(signal.SIGTERM, _on_signal)
+    try:
+        config = UpConfig.from_env(dict(os.environ))
+        return run(config)
+    except UpError as exc:
+        print(f"./run up: {exc}", file=sys.stderr)
+        return 1
+    except Stop:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
