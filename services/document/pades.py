@@ -13,7 +13,7 @@ starts with its input byte for byte, which is what "incremental" promises.
 import io
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from asn1crypto import pem
@@ -169,15 +169,10 @@ async def verify_pdf(data: bytes, trust_roots: Iterable[object]) -> VerifyResult
         )
     except Exception as exc:  # malformed CMS, broken byte range, ...
         _log.info("verify: signature unreadable: %s: %s", type(exc).__name__, exc)
-        return VerifyResult(
-            intact=False,
-            covers_whole_document=False,
-            signed_by=None,
-            signed_at=None,
-            timestamped=False,
+        return replace(
+            _nothing("invalid_signature"),
             signature_count=len(signatures),
             field_name=_safe_field_name(embedded),
-            problem="invalid_signature",
         )
     ts = status.timestamp_validity
     timestamped = ts is not None and ts.intact and ts.valid

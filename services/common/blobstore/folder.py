@@ -13,8 +13,8 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
 
-from services.common.blobs import BlobNotFound, BlobTooLarge
-from services.common.blobstore import valid_blob_id
+from services.common.blobs import BlobNotFound
+from services.common.blobstore import MeteredUpload, valid_blob_id
 
 
 class FolderBlobStore:
@@ -68,25 +68,19 @@ class FolderBlobStore:
 
     async def put_stream(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
         file, temp = await asyncio.to_thread(self._new_temp)
-        digest = hashlib.sha256()
-        size = 0
+        upload = MeteredUpload(chunks, max_bytes)
         try:
             try:
-                async for chunk in chunks:
-                    size += len(chunk)
-                    if size > max_bytes:
-                        raise BlobTooLarge(f"more than {max_bytes} bytes")
-                    digest.update(chunk)
+                async for chunk in upload:
                     await asyncio.to_thread(file.write, chunk)
                 await asyncio.to_thread(_flush_and_sync, file)
             finally:
                 await asyncio.to_thread(file.close)
-            blob_id = digest.hexdigest()
-            await asyncio.to_thread(self._publish, temp, blob_id)
+            await asyncio.to_thread(self._publish, temp, upload.blob_id)
         except BaseException:
             await asyncio.to_thread(temp.unlink, missing_ok=True)
             raise
-        return blob_id, size
+        return upload.blob_id, upload.size
 
     async def get(self, blob_id: str) -> bytes:
         path = self._path(blob_id)

@@ -14,8 +14,8 @@ from gridfs.asynchronous.grid_file import AsyncGridOut
 from gridfs.errors import NoFile
 from pymongo import AsyncMongoClient
 
-from services.common.blobs import BlobNotFound, BlobTooLarge
-from services.common.blobstore import valid_blob_id
+from services.common.blobs import BlobNotFound
+from services.common.blobstore import MeteredUpload, valid_blob_id
 
 BUCKET = "fs"
 
@@ -59,25 +59,19 @@ class GridFSBlobStore:
 
     async def put_stream(self, chunks: AsyncIterator[bytes], max_bytes: int) -> tuple[str, int]:
         upload = self._bucket.open_upload_stream(f"upload-{uuid.uuid4().hex}")
-        digest = hashlib.sha256()
-        size = 0
+        metered = MeteredUpload(chunks, max_bytes)
         try:
-            async for chunk in chunks:
-                size += len(chunk)
-                if size > max_bytes:
-                    raise BlobTooLarge(f"more than {max_bytes} bytes")
-                digest.update(chunk)
+            async for chunk in metered:
                 await upload.write(chunk)
         except BaseException:
             await upload.abort()  # deletes the chunks written so far
             raise
         await upload.close()
-        blob_id = digest.hexdigest()
-        if await self.exists(blob_id):
+        if await self.exists(metered.blob_id):
             await self._bucket.delete(upload._id)
         else:
-            await self._bucket.rename(upload._id, blob_id)
-        return blob_id, size
+            await self._bucket.rename(upload._id, metered.blob_id)
+        return metered.blob_id, metered.size
 
     async def _open(self, blob_id: str) -> AsyncGridOut:
         if not valid_blob_id(blob_id):
