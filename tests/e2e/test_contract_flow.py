@@ -204,5 +204,15 @@ async def test_bad_envelope_input_gets_a_machine_readable_error(stack):
         schema = await api.post("/api/v1/envelopes", json={"title": "x"})
         assert schema.status_code == 422
         assert schema.json()["error"]["code"] == "invalid_request"
+        empty = await api.post(
+            "/api/v1/documents", files={"file": ("e.pdf", b"", "application/pdf")}
+        )
+        assert empty.status_code == 422 and empty.json()["error"]["code"] == "empty_file"
+        huge = b"%PDF-1.7\n" + b"0" * (21 * 1024 * 1024)
+        too_big = await api.post(
+            "/api/v1/documents", files={"file": ("big.pdf", huge, "application/pdf")}
+        )
+        assert too_big.status_code == 413
+        assert too_big.json()["error"]["code"] == "file_too_large"
         link = await api.get("/s/not-a-real-token")
         assert link.status_code == 404 and "このリンクは無効です" in link.text

@@ -11,6 +11,7 @@ import aio_pika
 import pytest
 from faststream.middlewares import AckPolicy
 
+from services.common import dead_letters
 from services.common.bus import (
     EVENTS,
     UNROUTED_QUEUE,
@@ -79,6 +80,46 @@ async def test_failing_handler_is_redelivered_a_bounded_number_of_times_then_dea
     assert json.loads(dead.body)["event_id"] == event.event_id
     assert dead.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
     assert 2 <= attempts <= 3
+
+
+async def test_an_operator_lists_and_replays_dead_letters_once_the_cause_is_fixed(
+    amqp_url, tmp_path
+):
+    service = f"r{new_id()[:8]}"
+    broker = make_broker(settings(amqp_url, tmp_path), service)
+    healthy = asyncio.Event()
+    handled: list[str] = []
+
+    @broker.subscriber(
+        event_queue(service, "work", WorkRequested, delivery_limit=1),
+        exchange=EVENTS,
+        ack_policy=AckPolicy.NACK_ON_ERROR,
+    )
+    async def flaky(event: WorkRequested) -> None:
+        if not healthy.is_set():
+            raise RuntimeError("SMTP is down")
+        handled.append(event.event_id)
+
+    async with broker:
+        await broker.start()
+        await declare_topology(broker, service)
+        event = WorkRequested(tenant_id="t", payload="later")
+        await publish_event(broker, event.name, event.model_dump(mode="json"))
+        for _ in range(200):
+            listed = await dead_letters.list_dead(amqp_url, service, 10)
+            if listed:
+                break
+            await asyncio.sleep(0.1)
+        assert listed[0]["routing_key"] == WorkRequested.name
+        assert listed[0]["body"]["event_id"] == event.event_id
+        healthy.set()
+        assert await dead_letters.replay(amqp_url, service, 10) == 1
+        for _ in range(100):
+            if handled:
+                break
+            await asyncio.sleep(0.1)
+    assert handled == [event.event_id]
+    assert await dead_letters.list_dead(amqp_url, service, 10) == []
 
 
 async def test_event_nobody_consumes_goes_to_the_unrouted_journal_not_nowhere(amqp_url, tmp_path):
