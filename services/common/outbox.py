@@ -12,7 +12,8 @@ from contextlib import suppress
 from faststream.rabbit import RabbitBroker
 
 from services.common.bus import publish_event
-from services.common.store import Store
+from services.common.store import OutboxMessage, Store
+from services.common.telemetry import continued
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +52,16 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying in %.1fs", delay)
                 await asyncio.sleep(delay)
 
+    async def _publish(self, message: OutboxMessage) -> None:
+        with continued(message.headers):
+            await publish_event(self._broker, message.routing_key, dict(message.payload))
+
     async def relay_once(self, batch: int = 100) -> int:
         """Publish one batch concurrently; only confirmed messages are marked relayed."""
         pending = await self._store.pending_outbox(batch)
         if not pending:
             return 0
-        results = await asyncio.gather(
-            *(publish_event(self._broker, m.routing_key, dict(m.payload)) for m in pending),
-            return_exceptions=True,
-        )
+        results = await asyncio.gather(*(self._publish(m) for m in pending), return_exceptions=True)
         done = [m.id for m, r in zip(pending, results, strict=True) if r is None]
         if done:
             await self._store.mark_relayed(done)

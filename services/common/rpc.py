@@ -17,12 +17,16 @@ from aio_pika.exceptions import DeliveryError
 from faststream.middlewares import AckPolicy
 from faststream.rabbit import RabbitBroker
 from faststream.rabbit.annotations import RabbitMessage
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from pydantic import BaseModel, ValidationError
 
 from services.common.bus import query_queue
 from services.common.messages import Query, QueryError, QueryReply, Refused, new_id
+from services.common.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
+_tracer = trace.get_tracer(__name__)
 
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
 
@@ -69,9 +73,15 @@ class QueryClient:
 
     async def ask(self, service: str, query: Query, timeout: float | None = None) -> dict[str, Any]:
         """The reply's data; QueryFailed on a refusal, ServiceUnavailable when nobody answers."""
-        if self._channel is None:
+        channel = self._channel
+        if channel is None:
             raise ServiceUnavailable(service, "not connected")
-        timeout = timeout or self.timeout
+        with _tracer.start_as_current_span(f"{service}.query {query.kind}", kind=SpanKind.CLIENT):
+            return await self._ask(channel, service, query, timeout or self.timeout)
+
+    async def _ask(
+        self, channel: aio_pika.abc.AbstractChannel, service: str, query: Query, timeout: float
+    ) -> dict[str, Any]:
         correlation_id = new_id()
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
@@ -82,10 +92,10 @@ class QueryClient:
             reply_to=DIRECT_REPLY_TO,
             expiration=timeout,
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-            headers={"query_correlation_id": query.correlation_id},
+            headers={"query_correlation_id": query.correlation_id, **trace_headers()},
         )
         try:
-            await self._channel.default_exchange.publish(
+            await channel.default_exchange.publish(
                 message, routing_key=query_queue(service).name, mandatory=True
             )
             body = await asyncio.wait_for(future, timeout)

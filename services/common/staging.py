@@ -5,6 +5,7 @@ from typing import Any
 
 from services.common.messages import Event
 from services.common.store import OutboxMessage, UnitOfWork
+from services.common.telemetry import trace_headers
 
 
 def stage(
@@ -18,4 +19,8 @@ def stage(
     for event in events:
         if correlation_id:
             event = event.model_copy(update={"correlation_id": correlation_id})
-        uow.add_outbox(OutboxMessage(event.event_id, event.name, event.model_dump(mode="json")))
+        uow.add_outbox(
+            OutboxMessage(
+                event.event_id, event.name, event.model_dump(mode="json"), trace_headers()
+            )
+        )

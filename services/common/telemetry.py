@@ -1,11 +1,19 @@
-"""Logging and OpenTelemetry set-up for a process.
+"""Logging and OpenTelemetry for a process.
 
-Trace context always travels in message headers (FastStream's middleware); spans are
-exported only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, so a laptop run needs no collector.
+A real tracer provider is always installed, so the W3C trace context travels with every
+message: FastStream's middleware on publish and consume, the query client on each ask,
+and the outbox, which keeps the writer's context with each message until it is relayed.
+Spans are exported only when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 """
 
 import logging
 import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from opentelemetry import context, propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
 
 
 def setup(service: str) -> None:
@@ -13,14 +21,29 @@ def setup(service: str) -> None:
         level=os.environ.get("SHOMEI_LOG_LEVEL", "INFO"),
         format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
     )
-    if not os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+    if isinstance(trace.get_tracer_provider(), TracerProvider):
         return
-    from opentelemetry import trace
-    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
-    from opentelemetry.sdk.resources import Resource
-    from opentelemetry.sdk.trace import TracerProvider
-    from opentelemetry.sdk.trace.export import BatchSpanProcessor
-
     provider = TracerProvider(resource=Resource.create({"service.name": f"shomei-{service}"}))
-    provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.sdk.trace.export import BatchSpanProcessor
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
     trace.set_tracer_provider(provider)
+
+
+def trace_headers() -> dict[str, str]:
+    """The current trace context as W3C headers (`traceparent`, `tracestate`)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+@contextmanager
+def continued(headers: Mapping[str, str]) -> Iterator[None]:
+    """Run the block inside the trace context carried by `headers`."""
+    token = context.attach(propagate.extract(dict(headers)))
+    try:
+        yield
+    finally:
+        context.detach(token)

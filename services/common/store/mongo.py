@@ -177,7 +177,12 @@ class MongoStore:
             return []
         cursor = self._db[OUTBOX].find({}).sort([("seq", ASCENDING)]).limit(limit)
         return [
-            OutboxMessage(id=raw["_id"], routing_key=raw["routing_key"], payload=raw["payload"])
+            OutboxMessage(
+                id=raw["_id"],
+                routing_key=raw["routing_key"],
+                payload=raw["payload"],
+                headers=raw.get("headers") or {},
+            )
             async for raw in cursor
         ]
 
@@ -263,6 +268,7 @@ class MongoStore:
                     "seq": first + offset,
                     "routing_key": msg.routing_key,
                     "payload": dict(msg.payload),
+                    "headers": dict(msg.headers),
                     "created_at": now,
                 },
                 session=session,

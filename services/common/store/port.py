@@ -37,6 +37,8 @@ class OutboxMessage:
     id: str
     routing_key: str
     payload: Mapping[str, Any] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    """Transport headers to publish with, e.g. the W3C trace context of the writer."""
 
 
 class UnitOfWork(Protocol):

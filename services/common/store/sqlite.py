@@ -104,8 +104,13 @@ class SqliteStore:
             await db.execute(
                 "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                 " id TEXT NOT NULL UNIQUE, routing_key TEXT NOT NULL, payload TEXT NOT NULL,"
-                " created_at TEXT NOT NULL)"
+                " headers TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL)"
             )
+            async with db.execute("PRAGMA table_info(outbox)") as cur:
+                if "headers" not in {row[1] for row in await cur.fetchall()}:
+                    await db.execute(
+                        "ALTER TABLE outbox ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'"
+                    )
             await db.execute(
                 "CREATE TABLE IF NOT EXISTS processed_events"
                 " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
@@ -218,10 +223,15 @@ class SqliteStore:
             return await cur.fetchone() is not None
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
-        sql = "SELECT id, routing_key, payload FROM outbox ORDER BY seq LIMIT ?"
+        sql = "SELECT id, routing_key, payload, headers FROM outbox ORDER BY seq LIMIT ?"
         async with self._read.execute(sql, (limit,)) as cur:
             rows = await cur.fetchall()
-        return [OutboxMessage(id=r[0], routing_key=r[1], payload=json.loads(r[2])) for r in rows]
+        return [
+            OutboxMessage(
+                id=r[0], routing_key=r[1], payload=json.loads(r[2]), headers=json.loads(r[3])
+            )
+            for r in rows
+        ]
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -255,9 +265,15 @@ class SqliteStore:
                     await self._write_doc(db, self.collection(collection), doc)
                 for msg in outbox:
                     await db.execute(
-                        "INSERT INTO outbox (id, routing_key, payload, created_at)"
-                        " VALUES (?, ?, ?, ?)",
-                        (msg.id, msg.routing_key, json.dumps(dict(msg.payload)), now),
+                        "INSERT INTO outbox (id, routing_key, payload, headers, created_at)"
+                        " VALUES (?, ?, ?, ?, ?)",
+                        (
+                            msg.id,
+                            msg.routing_key,
+                            json.dumps(dict(msg.payload)),
+                            json.dumps(dict(msg.headers)),
+                            now,
+                        ),
                     )
                 for event_id in processed:
                     await db.execute(

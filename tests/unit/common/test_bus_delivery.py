@@ -206,3 +206,39 @@ async def test_a_repeated_event_changes_nothing_the_second_time(amqp_url, tmp_pa
         assert (await uow.get("counters", "c"))["n"] == 1
     assert calls == 1
     await runtime.store.close()
+
+
+async def test_an_event_carries_the_trace_context_of_the_unit_of_work_that_wrote_it(
+    amqp_url, tmp_path
+):
+    from opentelemetry import trace
+
+    from services.common import telemetry
+    from services.common.staging import stage
+
+    telemetry.setup("trace-test")
+    service = f"tr{new_id()[:8]}"
+    store = open_store(f"sqlite:///{tmp_path}", service, [Collection("things")])
+    await store.open()
+    broker = make_broker(settings(amqp_url, tmp_path), service)
+    relay = OutboxRelay(store, broker, poll_seconds=0.1)
+    queue = event_queue(service, "work", WorkRequested, 3)
+
+    @broker.subscriber(queue, exchange=EVENTS)
+    async def unused(e: WorkRequested) -> None:  # declares and binds the queue
+        raise RuntimeError("not consumed here")
+
+    async with broker:
+        await broker.start()
+        await broker.subscribers[0].stop()
+        with trace.get_tracer("test").start_as_current_span("sign") as span:
+            trace_id = format(span.get_span_context().trace_id, "032x")
+            async with store.unit_of_work() as uow:
+                stage(uow, "things", {"id": "x", "version": 0}, [WorkRequested(tenant_id="t")])
+                await uow.commit()
+        relay.start()
+        message = await get_one(amqp_url, queue.name)
+        await relay.stop()
+    await store.close()
+    assert message.headers["traceparent"].split("-")[1] == trace_id
+    assert message.correlation_id
