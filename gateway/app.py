@@ -5,7 +5,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -18,6 +17,7 @@ from gateway.api import routes as api
 from gateway.backends import ApiError, Backends
 from gateway.signer import routes as signer
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
+from gateway.upload_limit import UploadLimit
 from services.common import telemetry
 from services.common.blobs import open_blob_store
 from services.common.rpc import QueryClient
@@ -77,28 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(signer.router)
     app.include_router(dev.router)
 
-    @app.middleware("http")
-    async def bound_uploads(request: Request, call_next: Any) -> Response:
-        """Refuse an oversized upload by its declared length, before it is read at all."""
-        length = request.headers.get("content-length", "")
-        if (
-            request.method == "POST"
-            and request.url.path == "/api/v1/documents"
-            and length.isdigit()
-            and int(length) > settings.max_upload_bytes + 64 * 1024
-        ):
-            limit = settings.max_upload_bytes // (1024 * 1024)
-            return JSONResponse(
-                {
-                    "error": {
-                        "code": "file_too_large",
-                        "message": f"The file is larger than {limit} MB.",
-                        "detail": {},
-                    }
-                },
-                status_code=413,
-            )
-        return await call_next(request)
+    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

@@ -41,7 +41,8 @@ class ServiceRuntime:
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
-        self.app.on_shutdown(self._close)
+        self.app.on_shutdown(self.relay.stop)
+        self.app.after_shutdown(self._close)
 
     async def _open(self) -> None:
         await self.store.open()
@@ -53,7 +54,7 @@ class ServiceRuntime:
         log.info("%s service ready", self.name)
 
     async def _close(self) -> None:
-        await self.relay.stop()
+        """After the broker has drained in-flight handlers, so none finds its store shut."""
         await self.store.close()
         await self.blobs.close()
 

@@ -19,7 +19,7 @@ handlers = NotifyHandlers(
     ),
 )
 
-runtime.app.on_shutdown(handlers.close)
+runtime.app.after_shutdown(handlers.close)
 
 
 @runtime.on_event("send", NotificationRequested)

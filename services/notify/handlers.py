@@ -8,7 +8,8 @@ then give the message back to the broker (bounded redelivery, then the dead-lett
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 
 from services.common.events import NotificationRequested
 from services.common.messages import utcnow
@@ -22,6 +23,7 @@ from services.notify.templates import render
 
 log = logging.getLogger(__name__)
 COLLECTIONS = (Collection("notifications", indexed=("tenant_id", "envelope_id", "status")),)
+Claim = Literal["claimed", "settled", "in_flight"]
 InUnitOfWork = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
 
 
@@ -37,11 +39,14 @@ class NotifyHandlers:
         self._mail = mail
         self._sms = sms
         self._delays = retry_delays
+        self._lease = timedelta(seconds=60 + 2 * sum(retry_delays))
+        self._watch_seconds = 0.5
 
     async def deliver(self, event: NotificationRequested) -> None:
-        notification = await self._uow(lambda uow: self._begin(uow, event))
-        if notification is None:
-            return
+        while (claim := await self._uow(lambda uow: self._begin(uow, event))) != "claimed":
+            if claim == "settled":
+                return
+            await asyncio.sleep(self._watch_seconds)  # a twin delivery is sending it now
         try:
             provider_id = await self._send_with_retries(event)
         except PermanentDeliveryError as exc:
@@ -92,15 +97,17 @@ class NotifyHandlers:
         doc = await uow.get("notifications", event.notification_id)
         return Notification.model_validate(doc) if doc else Notification.requested(event)
 
-    async def _begin(self, uow: UnitOfWork, event: NotificationRequested) -> Notification | None:
+    async def _begin(self, uow: UnitOfWork, event: NotificationRequested) -> Claim:
+        """Claimed, already settled, or being sent by a twin delivery (then watch it end)."""
         notification = await self._load(uow, event)
         if notification.settled:
             log.info("notification %s already %s", notification.id, notification.status)
-            return None
-        notification.attempt()
+            return "settled"
+        if not notification.claim(utcnow(), self._lease):
+            return "in_flight"
         stage(uow, "notifications", notification.model_dump(mode="json"), [])
         await uow.commit()
-        return notification
+        return "claimed"
 
     async def _note_transient(
         self, uow: UnitOfWork, event: NotificationRequested, reason: str

@@ -1,6 +1,6 @@
 """A notification (email or SMS) and its delivery state (B4)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 from pydantic import BaseModel, PrivateAttr
@@ -29,6 +29,7 @@ class Notification(BaseModel):
     last_error: str | None = None
     provider_id: str | None = None
     requested_at: datetime
+    sending_until: datetime | None = None
     delivered_at: datetime | None = None
     _events: list[Event] = PrivateAttr(default_factory=list)
 
@@ -50,11 +51,21 @@ class Notification(BaseModel):
         """Delivered or permanently failed: a repeated request sends nothing."""
         return self.status != "pending"
 
-    def attempt(self) -> None:
+    def claim(self, now: datetime, lease: timedelta) -> bool:
+        """Start an attempt unless settled or another delivery of it is sending right now.
+
+        At-least-once delivery can hand the same request to two workers at once; the lease
+        lets one send while the other stands down.
+        """
+        if self.settled or (self.sending_until is not None and self.sending_until > now):
+            return False
         self.attempts += 1
+        self.sending_until = now + lease
+        return True
 
     def transient_failure(self, reason: str) -> None:
         self.last_error = reason[:500]
+        self.sending_until = None
 
     def delivered(self, provider_id: str | None, now: datetime) -> None:
         self.status = "delivered"

@@ -2,6 +2,7 @@
 mail for a repeated request, retries for a transient failure, a recorded failure for a
 permanent one."""
 
+import asyncio
 import email
 from email.policy import default
 
@@ -9,7 +10,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from services.common.events import NotificationRequested
-from services.common.store import open_store
+from services.common.runtime import ServiceRuntime
+from services.common.settings import Settings
 from services.notify.errors import TransientDeliveryError
 from services.notify.handlers import COLLECTIONS, NotifyHandlers
 from services.notify.mail import MailSender
@@ -41,19 +43,22 @@ async def smtp():
     controller.stop()
 
 
+def runtime(tmp_path) -> ServiceRuntime:
+    """Only its store and unit-of-work retries are used: nothing connects to a broker."""
+    return ServiceRuntime("notify", COLLECTIONS, Settings(store=f"sqlite:///{tmp_path}"))
+
+
 @pytest.fixture
 async def notify(tmp_path, smtp):
-    store = open_store(f"sqlite:///{tmp_path}", "notify", COLLECTIONS)
-    await store.open()
-
-    async def in_uow(work):
-        async with store.unit_of_work() as uow:
-            return await work(uow)
-
+    service = runtime(tmp_path)
+    await service.store.open()
     mail = MailSender("127.0.0.1", smtp[1], "Shomei <no-reply@shomei.local>")
     sms = SmsSender("http://127.0.0.1:9/twilio", "AC1", "t", "+15005550006")
-    yield NotifyHandlers(in_uow, mail, sms, retry_delays=(0.01, 0.01)), store
-    await store.close()
+    yield (
+        NotifyHandlers(service.in_unit_of_work, mail, sms, retry_delays=(0.01, 0.01)),
+        (service.store),
+    )
+    await service.store.close()
 
 
 def request(to: str = "sato@example.jp") -> NotificationRequested:
@@ -101,19 +106,22 @@ async def test_a_refused_recipient_is_recorded_as_failed_and_not_retried(notify)
 
 
 async def test_smtp_down_is_retried_then_handed_back_for_redelivery(tmp_path):
-    store = open_store(f"sqlite:///{tmp_path}", "notify", COLLECTIONS)
+    service = runtime(tmp_path)
+    store = service.store
     await store.open()
-
-    async def in_uow(work):
-        async with store.unit_of_work() as uow:
-            return await work(uow)
-
     nobody = MailSender("127.0.0.1", free_port(), "no-reply@shomei.local", timeout=1)
     sms = SmsSender("http://127.0.0.1:9/twilio", "AC1", "t", "+15005550006")
-    handlers = NotifyHandlers(in_uow, nobody, sms, retry_delays=(0.01, 0.02))
+    handlers = NotifyHandlers(service.in_unit_of_work, nobody, sms, retry_delays=(0.01, 0.02))
     with pytest.raises(TransientDeliveryError):
         await handlers.deliver(request())
     record = await notification(store)
     assert record["status"] == "pending" and record["last_error"]
     assert await store.pending_outbox() == []
     await store.close()
+
+
+async def test_twin_deliveries_at_the_same_moment_send_one_mail(notify, smtp):
+    handlers, store = notify
+    await asyncio.gather(*(handlers.deliver(request()) for _ in range(3)))
+    assert len(smtp[0].mails) == 1
+    assert (await notification(store))["status"] == "delivered"
