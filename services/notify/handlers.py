@@ -104,8 +104,9 @@ class NotifyHandlers:
             log.info("notification %s already %s", notification.id, notification.status)
             return "settled"
         if not notification.claim(utcnow(), self._lease):
-            log.warning("notification %s is being sent by a twin delivery; watching it",
-                        notification.id)
+            log.warning(
+                "notification %s is being sent by a twin delivery; watching it", notification.id
+            )
             return "in_flight"
         stage(uow, "notifications", notification.model_dump(mode="json"), [])
         await uow.commit()

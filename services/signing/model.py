@@ -1,10 +1,9 @@
 """The envelope (署名依頼) aggregate: parties, signature positions, signing order, audit trail.
 
 Pure: no I/O. Randomness (link tokens, sessions) comes in through `new_secret`, time through
-`now`; the events to publish accumulate in `pending_events` for the handler's outbox.
+`now`; the events to publish are collected by the repository for the outbox.
 """
 
-import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
@@ -18,65 +17,16 @@ from services.common.events import (
     FilledField,
     NotificationRequested,
     PartySigned,
-    Placement,
 )
 from services.common.messages import Event, Refused, new_id
-from services.common.queries import FieldInput, PageSize, PartyInput, PartyKind, PartyRole
+from services.common.queries import FieldInput, PageSize, PartyInput
 from services.signing.audit_trail import AuditTrail
-from services.signing.credentials import access_code_matches, hash_access_code, token_hash
+from services.signing.credentials import access_code_matches, token_hash
+from services.signing.parties import Party, SignatureField, SignerLink, new_field, new_party
 
 MAX_ACCESS_ATTEMPTS = 5
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-JP_MOBILE = re.compile(r"^0[789]0\d{8}$")
-ACCESS_CODE = re.compile(r"^[A-Za-z0-9]+$")
-
 EnvelopeStatus = Literal["draft", "sent", "signed", "completed"]
-PartyStatus = Literal["waiting", "asked", "signed", "locked", "share_only"]
 NewSecret = Callable[[], str]
-
-
-class SignerLink(BaseModel):
-    """A link token (hashed) that opens one party's signer page."""
-
-    token_hash: str
-    party_id: str
-
-
-class Party(BaseModel):
-    id: str
-    role: PartyRole
-    kind: PartyKind
-    name: str
-    email: str | None
-    phone: str | None
-    signs: bool
-    signing_order: int | None
-    access_code_hash: str | None
-    access_code_hint: str | None
-    comment: str | None
-    status: PartyStatus
-    failed_attempts: int = 0
-    session_hashes: list[str] = []
-
-    @property
-    def channel(self) -> Literal["email", "sms"]:
-        return "email" if self.email else "sms"
-
-    @property
-    def contact(self) -> str:
-        return self.email or self.phone or ""
-
-
-class SignatureField(BaseModel):
-    id: str
-    party_id: str
-    type: Literal["signature", "text", "checkbox"]
-    placement: Placement
-    required: bool
-    label: str | None = None
-    seal_blob_id: str | None = None
-    text: str | None = None
-    checked: bool | None = None
 
 
 class Envelope(BaseModel):
@@ -122,8 +72,8 @@ class Envelope(BaseModel):
             raise Refused("parties_required", "送信先を1件以上追加してください。", 422)
         if not any(p.signs for p in parties):
             raise Refused("signer_required", "署名依頼する送信先が1件以上必要です。", 422)
-        built = [_new_party(i, p) for i, p in enumerate(parties)]
-        placed = [_new_field(i, f, built, pages) for i, f in enumerate(fields)]
+        built = [new_party(i, p) for i, p in enumerate(parties)]
+        placed = [new_field(i, f, built, pages) for i, f in enumerate(fields)]
         for index, party in enumerate(built):
             if party.signs and not any(
                 f.party_id == party.id and f.type == "signature" for f in placed
@@ -416,89 +366,3 @@ class Envelope(BaseModel):
 _LOCKED_MESSAGE = (
     "アクセスコードの入力回数の上限に達したため、ロックされました。送信者にお問い合わせください。"
 )
-
-
-def _new_party(index: int, p: PartyInput) -> Party:
-    where = f"送信先{index + 1}"
-    email = (p.email or "").strip() or None
-    phone = (p.phone or "").strip() or None
-    if not email and not phone:
-        raise Refused(
-            "contact_required",
-            f"{where}：メールアドレスとSMSのいずれかは必須です。",
-            422,
-            party=str(index),
-        )
-    if email and not EMAIL.match(email):
-        raise Refused(
-            "invalid_email",
-            f"{where}：メールアドレスの形式が正しくありません。",
-            422,
-            party=str(index),
-        )
-    if phone and not JP_MOBILE.match(phone):
-        raise Refused(
-            "invalid_phone",
-            f"{where}：携帯電話番号はハイフンなしの11桁で入力してください。",
-            422,
-            party=str(index),
-        )
-    if phone and not email and p.kind != "individual":
-        raise Refused(
-            "sms_individual_only", f"{where}：SMSは個人のみ利用できます。", 422, party=str(index)
-        )
-    code = (p.access_code or "").strip() or None
-    if code and not ACCESS_CODE.match(code):
-        raise Refused(
-            "invalid_access_code",
-            f"{where}：アクセスコードは英数字で入力してください。",
-            422,
-            party=str(index),
-        )
-    return Party(
-        id=new_id(),
-        role=p.role,
-        kind=p.kind,
-        name=p.name.strip(),
-        email=email,
-        phone=phone,
-        signs=p.signs,
-        signing_order=(p.signing_order or 1) if p.signs else None,
-        access_code_hash=hash_access_code(code) if code else None,
-        access_code_hint=p.access_code_hint,
-        comment=p.comment,
-        status="waiting" if p.signs else "share_only",
-    )
-
-
-def _new_field(
-    index: int, f: FieldInput, parties: list[Party], pages: list[PageSize]
-) -> SignatureField:
-    where = f"署名欄{index + 1}"
-    if f.party >= len(parties):
-        raise Refused("unknown_party", f"{where}：送信先が存在しません。", 422, field=str(index))
-    party = parties[f.party]
-    if not party.signs:
-        raise Refused(
-            "field_for_share_only",
-            f"{where}：署名依頼しない送信先には配置できません。",
-            422,
-            field=str(index),
-        )
-    if f.page > len(pages):
-        raise Refused(
-            "page_out_of_range", f"{where}：{f.page}ページは存在しません。", 422, field=str(index)
-        )
-    size = pages[f.page - 1]
-    if f.x + f.width > size.width + 0.5 or f.y + f.height > size.height + 0.5:
-        raise Refused(
-            "field_off_page", f"{where}：ページの外にはみ出しています。", 422, field=str(index)
-        )
-    return SignatureField(
-        id=new_id(),
-        party_id=party.id,
-        type=f.type,
-        placement=Placement(page=f.page, x=f.x, y=f.y, width=f.width, height=f.height),
-        required=f.required,
-        label=f.label,
-    )

@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from services.signing.model import Envelope, Party
+from services.signing.model import Envelope
+from services.signing.parties import Party
 
 
 def envelope_view(envelope: Envelope) -> dict[str, Any]:
