@@ -45,6 +45,8 @@ class ServiceRuntime:
         self.app.after_shutdown(self._close)
 
     async def _open(self) -> None:
+        """Before the broker starts: the query subscriber goes in with every `answer` made."""
+        answer_queries(self.broker, self.name, self._queries)
         await self.store.open()
         await self.blobs.open()
 
@@ -104,5 +106,4 @@ class ServiceRuntime:
         raise AssertionError("unreachable")
 
     def run(self) -> None:
-        answer_queries(self.broker, self.name, self._queries)
         asyncio.run(self.app.run())
