@@ -129,9 +129,26 @@ class Stack:
         return "\n".join(out)
 
     def kill(self, name: str) -> None:
+        """SIGKILL: the process gets no chance to finish anything."""
         process = self.processes.pop(name)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+    async def respawn(self, service: str) -> None:
+        """Start one service again and wait until it answers."""
+        self._spawn(service, f"services.{service}")
+        queries = QueryClient(self.amqp_url, 1.0)
+        await queries.connect()
+        try:
+            while True:
+                self._check_alive()
+                try:
+                    await queries.ask(service, Health())
+                    return
+                except ServiceUnavailable:
+                    await asyncio.sleep(0.2)
+        finally:
+            await queries.close()
 
     async def stop(self) -> None:
         for process in self.processes.values():
