@@ -8,7 +8,7 @@ pseudo-queue and resolves futures keyed by `correlation_id`.
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aio_pika
@@ -115,19 +115,33 @@ Answer = BaseModel | dict[str, Any] | None
 QueryHandler = Callable[[Any], Awaitable[Answer]]
 
 
+class QueryAnswers:
+    """The handlers a service answers with, by query `kind`; more can be added until start."""
+
+    def __init__(self) -> None:
+        self.by_kind: dict[str, tuple[type[Query], QueryHandler]] = {}
+
+    def add(self, handlers: Mapping[type[Query], QueryHandler]) -> None:
+        for model, handler in handlers.items():
+            self.by_kind[model.model_fields["kind"].default] = (model, handler)
+
+
 def answer_queries(
-    broker: RabbitBroker, service: str, handlers: dict[type[Query], QueryHandler]
-) -> None:
+    broker: RabbitBroker,
+    service: str,
+    handlers: Mapping[type[Query], QueryHandler] | None = None,
+) -> QueryAnswers:
     """Subscribe `<service>.query`; each query model's `kind` picks its handler.
 
     Replies are not mandatory: an asker that gave up has no reply queue any more, and a
     reply nobody waits for is dropped rather than raised.
     """
-    by_kind = {model.model_fields["kind"].default: (model, fn) for model, fn in handlers.items()}
+    answers = QueryAnswers()
+    answers.add(handlers or {})
 
     @broker.subscriber(query_queue(service), ack_policy=AckPolicy.ACK_FIRST, no_reply=True)
     async def answer(body: dict[str, Any], message: RabbitMessage) -> None:
-        reply = await _answer(by_kind, body)
+        reply = await _answer(answers.by_kind, body)
         if message.reply_to:
             await broker.publish(
                 reply.model_dump(mode="json"),
@@ -135,6 +149,8 @@ def answer_queries(
                 correlation_id=message.correlation_id,
                 mandatory=False,
             )
+
+    return answers
 
 
 async def _answer(

@@ -37,7 +37,7 @@ class ServiceRuntime:
         self.store = open_store(self.settings.store, name, collections)
         self.blobs: BlobStore = open_blob_store(self.settings.blob_url)
         self.relay = OutboxRelay(self.store, self.broker)
-        self._queries: dict[type[Query], QueryHandler] = {Health: self._health}
+        self._answers = answer_queries(self.broker, name, {Health: self._health})
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -45,8 +45,6 @@ class ServiceRuntime:
         self.app.after_shutdown(self._close)
 
     async def _open(self) -> None:
-        """Before the broker starts: the query subscriber goes in with every `answer` made."""
-        answer_queries(self.broker, self.name, self._queries)
         await self.store.open()
         await self.blobs.open()
 
@@ -71,7 +69,7 @@ class ServiceRuntime:
         )
 
     def answer(self, handlers: dict[type[Query], QueryHandler]) -> None:
-        self._queries.update(handlers)
+        self._answers.add(handlers)
 
     async def _health(self, _: Health) -> dict[str, str]:
         return {"service": self.name, "status": "ok"}
