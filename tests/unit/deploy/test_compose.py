@@ -33,8 +33,7 @@ def compose_interpreter(binary: str) -> str | None:
 @pytest.fixture(scope="module")
 def config() -> dict[str, Any]:
     binary = shutil.which("docker-compose")
-    if binary is None:
-        pytest.skip("docker-compose not installed (./run test installs Debian's docker-compose)")
+    assert binary, "docker-compose is missing: ./run test installs Debian's docker-compose"
     rendered = subprocess.run(
         [binary, "-f", str(ROOT / "docker-compose.yml"), "config"],
         cwd=ROOT,

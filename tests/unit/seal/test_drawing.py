@@ -11,9 +11,9 @@ from PIL import Image
 from services.seal.drawing import DEFAULT_FONT_PATH, draw_seal
 from services.seal.model import InvalidSealText, SealSpec, SealStyle
 
-pytestmark = pytest.mark.skipif(
-    not DEFAULT_FONT_PATH.is_file(), reason="fonts-ipaexfont-mincho is not installed"
-)
+
+def test_the_seal_font_is_installed():
+    assert DEFAULT_FONT_PATH.is_file(), "fonts-ipaexfont-mincho is missing: ./run test installs it"
 
 
 def _open(png: bytes) -> Image.Image:
