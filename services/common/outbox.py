@@ -24,33 +24,42 @@ class OutboxRelay:
         self._broker = broker
         self._poll = poll_seconds
         self._wake = asyncio.Event()
+        self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         store.on_commit(self._wake.set)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Let the batch in hand finish (publish and mark), then end; cancel only past grace."""
+        self._stopping.set()
+        self._wake.set()
+        if self._task is None:
+            return
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
+        except TimeoutError:
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task
 
     async def _run(self) -> None:
         failures = 0
-        while True:
+        while not self._stopping.is_set():
             with suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self._poll)
             self._wake.clear()
             try:
-                while await self.relay_once():
+                while not self._stopping.is_set() and await self.relay_once():
                     pass
                 failures = 0
             except Exception:
                 failures += 1
                 delay = min(30.0, 0.5 * 2**failures)
                 log.exception("outbox relay failed; retrying in %.1fs", delay)
-                await asyncio.sleep(delay)
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
 
     async def _publish(self, message: OutboxMessage) -> None:
         with continued(message.headers):

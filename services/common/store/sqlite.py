@@ -12,7 +12,7 @@ import json
 import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -247,8 +247,11 @@ class SqliteStore:
                 yield db
                 await db.execute("COMMIT")
             except BaseException:
-                if db.in_transaction:
-                    await db.execute("ROLLBACK")
+                # A cancelled COMMIT may still have run in aiosqlite's thread: then there is
+                # nothing to roll back, and the original error (or cancellation) must win.
+                with suppress(sqlite3.OperationalError):
+                    if db.in_transaction:
+                        await db.execute("ROLLBACK")
                 raise
 
     async def apply(
