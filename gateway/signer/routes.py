@@ -62,15 +62,26 @@ async def signer_page(request: Request, token: str) -> Response:
         return _page(request, "signer/locked.html", 423, view=view)
     if not party["has_access"]:
         return _page(request, "signer/access_code.html", view=view, token=token, error=None)
-    if party["status"] in ("signed", "share_only") or view["envelope_status"] != "sent":
+    if party["status"] != "asked" or view["envelope_status"] != "sent":
         return _page(request, "signer/done.html", view=view, token=token)
-    if party["status"] != "asked":
-        return _page(request, "signer/done.html", view=view, token=token)
+    return await _sign_page(request, view, token)
+
+
+async def _sign_page(
+    request: Request, view: dict[str, Any], token: str, error: str | None = None
+) -> HTMLResponse:
+    """The contract's pages with this party's boxes; 422 when shown again with an error."""
     document = await _b(request).ask(
         "document", GetDocument(tenant_id=view["tenant_id"], document_id=view["document_id"])
     )
     return _page(
-        request, "signer/sign.html", view=view, token=token, pages=document["pages"], error=None
+        request,
+        "signer/sign.html",
+        422 if error else 200,
+        view=view,
+        token=token,
+        pages=document["pages"],
+        error=error,
     )
 
 
@@ -163,18 +174,7 @@ async def sign(request: Request, token: str) -> Response:
     except ApiError as exc:
         if exc.status_code != 422:
             raise
-        document = await _b(request).ask(
-            "document", GetDocument(tenant_id=view["tenant_id"], document_id=view["document_id"])
-        )
-        return _page(
-            request,
-            "signer/sign.html",
-            422,
-            view=view,
-            token=token,
-            pages=document["pages"],
-            error=exc.message,
-        )
+        return await _sign_page(request, view, token, exc.message)
     return RedirectResponse(f"/s/{token}", status_code=303)
 
 
