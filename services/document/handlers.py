@@ -3,7 +3,7 @@
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from services.common.blobs import BlobNotFound, BlobStore
@@ -16,7 +16,7 @@ from services.common.queries import (
     GetPageImage,
     PageSize,
 )
-from services.common.store import UnitOfWork
+from services.common.store import InUnitOfWork, UnitOfWork
 from services.document.finishing import finish_contract
 from services.document.inspection import InvalidPdf, inspect_pdf
 from services.document.model import Document
@@ -26,7 +26,6 @@ from services.document.repository import DocumentRepository
 
 log = logging.getLogger(__name__)
 Data = dict[str, Any]
-InUnitOfWork = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
 
 
 def document_view(d: Document) -> Data:

@@ -7,14 +7,13 @@ then give the message back to the broker (bounded redelivery, then the dead-lett
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, Literal
+from typing import Literal
 
 from services.common.events import NotificationRequested
 from services.common.messages import utcnow
 from services.common.staging import stage
-from services.common.store import Collection, UnitOfWork
+from services.common.store import Collection, InUnitOfWork, UnitOfWork
 from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.mail import MailSender
 from services.notify.model import Notification
@@ -24,7 +23,6 @@ from services.notify.templates import render
 log = logging.getLogger(__name__)
 COLLECTIONS = (Collection("notifications", indexed=("tenant_id", "envelope_id", "status")),)
 Claim = Literal["claimed", "settled", "in_flight"]
-InUnitOfWork = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
 
 
 class NotifyHandlers:

@@ -1,13 +1,12 @@
 """Drawing a party's seal (印影), cached by content: the same spec is drawn once."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from services.common.blobs import BlobStore
 from services.common.messages import Refused
 from services.common.queries import DrawSeal
-from services.common.store import Collection, UnitOfWork
+from services.common.store import Collection, InUnitOfWork, UnitOfWork
 from services.seal.drawing import draw_seal
 from services.seal.model import InvalidSealText, SealSpec, default_style_for, seal_text_for
 
@@ -18,7 +17,7 @@ Data = dict[str, Any]
 class SealHandlers:
     def __init__(
         self,
-        in_unit_of_work: Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]],
+        in_unit_of_work: InUnitOfWork,
         blobs: BlobStore,
     ) -> None:
         self._uow = in_unit_of_work

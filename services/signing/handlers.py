@@ -1,9 +1,8 @@
 """Signing use cases: each opens a unit of work, loads one envelope, calls one method, commits."""
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any
 
 from services.common.events import DocumentFinalized
 from services.common.messages import utcnow
@@ -15,19 +14,17 @@ from services.common.queries import (
     SignAsParty,
     VerifyAccessCode,
 )
-from services.common.store import UnitOfWork
+from services.common.store import InUnitOfWork, UnitOfWork
 from services.signing.credentials import new_secret
 from services.signing.model import Envelope
 from services.signing.repository import EnvelopeRepository
 from services.signing.views import envelope_view, signer_view
 
-T = TypeVar("T")
-InUnitOfWork = Callable[[Callable[[UnitOfWork], Awaitable[T]]], Awaitable[T]]
 Data = dict[str, Any]
 
 
 class SigningHandlers:
-    def __init__(self, in_unit_of_work: InUnitOfWork[Any], link_base: str) -> None:
+    def __init__(self, in_unit_of_work: InUnitOfWork, link_base: str) -> None:
         self._uow = in_unit_of_work
         self._link_base = link_base
 

@@ -5,7 +5,7 @@ of work and applied atomically on `commit()`, together with the outbox messages 
 processed event ids, so a crash never separates a state change from the events it raises.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -71,6 +71,10 @@ class UnitOfWork(Protocol):
         """Commit fails with ConcurrencyConflict if the id was already recorded."""
 
     async def commit(self) -> None: ...
+
+
+InUnitOfWork = Callable[[Callable[[UnitOfWork], Awaitable[Any]]], Awaitable[Any]]
+"""Runs work in a fresh unit of work, retrying on conflicts (`ServiceRuntime.in_unit_of_work`)."""
 
 
 class Store(Protocol):
