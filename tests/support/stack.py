@@ -102,10 +102,14 @@ class Stack:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.2)
+        await self._answering(*SERVICES)
+
+    async def _answering(self, *services: str) -> None:
+        """Wait until each service answers its health query (or one of ours has died)."""
         queries = QueryClient(self.amqp_url, 1.0)
         await queries.connect()
         try:
-            for service in SERVICES:
+            for service in services:
                 while True:
                     self._check_alive()
                     try:
@@ -137,18 +141,7 @@ class Stack:
     async def respawn(self, service: str) -> None:
         """Start one service again and wait until it answers."""
         self._spawn(service, f"services.{service}")
-        queries = QueryClient(self.amqp_url, 1.0)
-        await queries.connect()
-        try:
-            while True:
-                self._check_alive()
-                try:
-                    await queries.ask(service, Health())
-                    return
-                except ServiceUnavailable:
-                    await asyncio.sleep(0.2)
-        finally:
-            await queries.close()
+        await self._answering(service)
 
     async def stop(self) -> None:
         for process in self.processes.values():
