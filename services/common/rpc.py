@@ -119,11 +119,36 @@ class QueryAnswers:
     """The handlers a service answers with, by query `kind`; more can be added until start."""
 
     def __init__(self) -> None:
-        self.by_kind: dict[str, tuple[type[Query], QueryHandler]] = {}
+        self._by_kind: dict[str, tuple[type[Query], QueryHandler]] = {}
 
     def add(self, handlers: Mapping[type[Query], QueryHandler]) -> None:
         for model, handler in handlers.items():
-            self.by_kind[model.model_fields["kind"].default] = (model, handler)
+            self._by_kind[model.model_fields["kind"].default] = (model, handler)
+
+    async def reply(self, body: dict[str, Any]) -> QueryReply:
+        entry = self._by_kind.get(str(body.get("kind")))
+        if entry is None:
+            return _error("unknown_query", f"unknown query kind {body.get('kind')!r}", 400)
+        model, handler = entry
+        try:
+            query = model.model_validate(body)
+        except ValidationError as exc:
+            return _error(
+                "invalid_query",
+                "query does not match its schema",
+                422,
+                errors=exc.errors(include_url=False, include_context=False, include_input=False),
+            )
+        try:
+            data = await handler(query)
+        except Refused as exc:
+            return _error(exc.code, exc.message, exc.status, **exc.detail)
+        except Exception:
+            log.exception("query %s failed", model.__name__)
+            return _error("internal_error", "the service failed to answer", 500)
+        if isinstance(data, BaseModel):
+            data = data.model_dump(mode="json")
+        return QueryReply(ok=True, data=data or {})
 
 
 def answer_queries(
@@ -141,7 +166,7 @@ def answer_queries(
 
     @broker.subscriber(query_queue(service), ack_policy=AckPolicy.ACK_FIRST, no_reply=True)
     async def answer(body: dict[str, Any], message: RabbitMessage) -> None:
-        reply = await _answer(answers.by_kind, body)
+        reply = await answers.reply(body)
         if message.reply_to:
             await broker.publish(
                 reply.model_dump(mode="json"),
@@ -151,34 +176,6 @@ def answer_queries(
             )
 
     return answers
-
-
-async def _answer(
-    by_kind: dict[str, tuple[type[Query], QueryHandler]], body: dict[str, Any]
-) -> QueryReply:
-    entry = by_kind.get(str(body.get("kind")))
-    if entry is None:
-        return _error("unknown_query", f"unknown query kind {body.get('kind')!r}", 400)
-    model, handler = entry
-    try:
-        query = model.model_validate(body)
-    except ValidationError as exc:
-        return _error(
-            "invalid_query",
-            "query does not match its schema",
-            422,
-            errors=exc.errors(include_url=False, include_context=False, include_input=False),
-        )
-    try:
-        data = await handler(query)
-    except Refused as exc:
-        return _error(exc.code, exc.message, exc.status, **exc.detail)
-    except Exception:
-        log.exception("query %s failed", model.__name__)
-        return _error("internal_error", "the service failed to answer", 500)
-    if isinstance(data, BaseModel):
-        data = data.model_dump(mode="json")
-    return QueryReply(ok=True, data=data or {})
 
 
 def _error(code: str, message: str, status: int, **detail: Any) -> QueryReply:
