@@ -7,14 +7,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import dev
 from gateway.api import routes as api
-from gateway.backends import ApiError, Backends
+from gateway.backends import Backends
+from gateway.refusals import GatewayCode, Problem, language
 from gateway.signer import routes as signer
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
 from gateway.upload_limit import UploadLimit
@@ -83,29 +86,32 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.exception_handler(ApiError)
-    async def api_error(request: Request, exc: ApiError) -> Response:
-        if request.url.path.startswith("/api/"):
-            return JSONResponse(
-                {"error": {"code": exc.code, "message": exc.message, "detail": exc.extra}},
-                status_code=exc.status_code,
-            )
-        return _error_page(request, exc.status_code, exc.message)
+    @app.exception_handler(Problem)
+    async def refused(request: Request, exc: Problem) -> Response:
+        return _problem(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        return _problem(request, Problem(GatewayCode.invalid_input, errors=list(exc.errors())))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            return _problem(request, Problem(GatewayCode.method_not_allowed))
+        if exc.status_code == 404:
+            return _problem(request, Problem(GatewayCode.not_found))
+        return await http_exception_handler(request, exc)
+
+    def _problem(request: Request, problem: Problem) -> Response:
+        """RFC 9457 on the API, in the caller's language; a Japanese page elsewhere."""
         if not request.url.path.startswith("/api/"):
-            return _error_page(request, 422, "入力内容が正しくありません。")
-        errors = [{"loc": list(e["loc"]), "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+            return _error_page(request, problem.status, problem.message("ja"))
+        lang = language(request.headers.get("accept-language"))
         return JSONResponse(
-            {
-                "error": {
-                    "code": "invalid_request",
-                    "message": "The request is not valid.",
-                    "detail": {"errors": errors},
-                }
-            },
-            status_code=422,
+            problem.details(lang).model_dump(mode="json"),
+            status_code=problem.status,
+            media_type="application/problem+json",
+            headers={"Content-Language": lang},
         )
 
     def _error_page(request: Request, status: int, message: str) -> HTMLResponse:

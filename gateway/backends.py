@@ -1,23 +1,13 @@
-"""The gateway's view of the services: one query client, blobs, and errors turned into HTTP."""
+"""The gateway's view of the services: one request client, blobs, and refusals as Problems."""
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-from fastapi import HTTPException
+from pydantic import BaseModel
 
+from gateway.refusals import GatewayCode, Problem
 from services.common.blobs import BlobStore
-from services.common.messages import Query
+from services.common.messages import Request
 from services.common.rpc import QueryClient, QueryFailed, ServiceUnavailable
-
-
-class ApiError(HTTPException):
-    """Rendered as `{"error": {"code", "message", "detail"}}` by the API's handler."""
-
-    def __init__(self, status: int, code: str, message: str, **detail: Any) -> None:
-        super().__init__(status_code=status, detail=message)
-        self.code = code
-        self.message = message
-        self.extra = detail
 
 
 class Backends:
@@ -25,22 +15,17 @@ class Backends:
         self.queries = queries
         self.blobs = blobs
 
-    async def ask(self, service: str, query: Query) -> dict[str, Any]:
+    async def ask[R: BaseModel](self, service: str, request: Request[R]) -> R:
+        """The request's reply model; a refusal or a silent service becomes a `Problem`."""
         try:
-            return await self.queries.ask(service, query)
+            return await self.queries.ask(service, request)
         except QueryFailed as exc:
-            e = exc.error
-            raise ApiError(e.status, e.code, e.message, **e.detail) from exc
+            raise Problem(exc.error.code, **exc.error.params) from exc
         except ServiceUnavailable as exc:
-            raise ApiError(
-                503,
-                "service_unavailable",
-                f"The {exc.service} service did not answer ({exc.reason}). Try again shortly.",
-                service=exc.service,
-            ) from exc
+            raise Problem(GatewayCode.service_unavailable, service=exc.service) from exc
 
     async def open_blob(self, blob_id: str) -> AsyncIterator[bytes]:
         """Checked before the response starts, so a missing blob is a clean 404."""
         if not await self.blobs.exists(blob_id):
-            raise ApiError(404, "blob_not_found", "The file is not available.")
+            raise Problem(GatewayCode.blob_not_found)
         return self.blobs.stream(blob_id)

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from gateway.backends import ApiError
+from gateway.refusals import GatewayCode, Problem
 from gateway.tenants import Tenant, TenantDirectory
 
 bearer = HTTPBearer(auto_error=False, description="The agency's API key.")
@@ -16,13 +16,11 @@ async def current_tenant(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Tenant:
     if credentials is None or not credentials.credentials:
-        raise ApiError(
-            401, "api_key_required", "Send the API key as 'Authorization: Bearer <key>'."
-        )
+        raise Problem(GatewayCode.api_key_required)
     directory: TenantDirectory = request.app.state.tenants
     tenant = await directory.by_api_key(credentials.credentials)
     if tenant is None:
-        raise ApiError(401, "api_key_invalid", "The API key is not valid.")
+        raise Problem(GatewayCode.api_key_invalid)
     return tenant
 
 

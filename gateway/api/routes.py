@@ -1,28 +1,43 @@
-"""The public REST API (B1): documents, envelopes, status and download."""
+"""The public REST API (B1): documents, envelopes, status and download.
+
+Coordinates of signature boxes are PDF points on the page as displayed (after its
+rotation), with the origin at the page's top-left corner and y growing downward. Errors are
+RFC 9457 problem documents in the caller's language (Accept-Language; Japanese by default).
+"""
 
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
 from fastapi.responses import StreamingResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.auth import TenantDep
-from gateway.backends import ApiError, Backends
+from gateway.backends import Backends
+from gateway.refusals import GatewayCode, Problem, ProblemDetails
 from services.common.blobs import BlobTooLarge
-from services.common.queries import (
+from services.common.commands import (
     AdoptDocument,
     CreateEnvelope,
     FieldInput,
-    GetDocument,
-    GetEnvelope,
-    GetFinishedDocument,
-    PageSize,
     PartyInput,
     SendEnvelope,
 )
+from services.common.queries import GetDocument, GetEnvelope, GetFinishedDocument
+from services.common.refusals import RefusalCode
+from services.common.views import DocumentView, EnvelopeView
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
+
+
+def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {**PROBLEM, "description": "A problem document."} for status in statuses}
+
+
+router = APIRouter(
+    prefix="/api/v1", tags=["api"], responses=_problems(401, 404, 409, 422, 502, 503)
+)
 
 
 def backends(request: Request) -> Backends:
@@ -33,17 +48,35 @@ BackendsDep = Annotated[Backends, Depends(backends)]
 
 
 class EnvelopeRequest(BaseModel):
+    """A new signature request (署名依頼): the document, its parties and their boxes."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
     title: str = Field(min_length=1, max_length=200)
+    """文書名, shown to the parties (1–200 characters)."""
     document_id: str
+    """An uploaded document's id (POST /documents)."""
     parties: list[PartyInput] = Field(min_length=1, max_length=20)
+    """The parties, 1–20, in the order entered; `fields[].party` indexes this list."""
     fields: list[FieldInput] = Field(max_length=200)
-    send: bool = Field(default=False, description="Send at once after creating.")
+    """The boxes the parties fill, up to 200; every signing party needs a signature box."""
+    send: bool = False
+    """True: send at once after creating, so the first signing order is asked."""
 
 
-@router.post("/documents", status_code=201, summary="Upload a contract PDF (S3)")
+@router.post(
+    "/documents",
+    status_code=201,
+    summary="Upload a contract PDF (S3)",
+    response_model=DocumentView,
+    responses=_problems(413),
+)
 async def upload_document(
-    request: Request, tenant: TenantDep, b: BackendsDep, file: Annotated[UploadFile, File()]
-) -> dict[str, Any]:
+    request: Request,
+    tenant: TenantDep,
+    b: BackendsDep,
+    file: Annotated[UploadFile, File(description="The contract, a PDF.")],
+) -> DocumentView:
     limit = request.app.state.settings.max_upload_bytes
 
     async def chunks() -> AsyncIterator[bytes]:
@@ -53,11 +86,9 @@ async def upload_document(
     try:
         blob_id, size = await b.blobs.put_stream(chunks(), limit)
     except BlobTooLarge as exc:
-        raise ApiError(
-            413, "file_too_large", f"The file is larger than {limit // (1024 * 1024)} MB."
-        ) from exc
+        raise Problem(GatewayCode.file_too_large, limit_mb=limit // (1024 * 1024)) from exc
     if size == 0:
-        raise ApiError(422, "empty_file", "The file is empty.")
+        raise Problem(GatewayCode.empty_file)
     return await b.ask(
         "document",
         AdoptDocument(
@@ -66,15 +97,22 @@ async def upload_document(
     )
 
 
-@router.get("/documents/{document_id}", summary="A document's pages and hashes")
-async def get_document(document_id: str, tenant: TenantDep, b: BackendsDep) -> dict[str, Any]:
+@router.get(
+    "/documents/{document_id}",
+    summary="A document's pages and hashes",
+    response_model=DocumentView,
+)
+async def get_document(document_id: str, tenant: TenantDep, b: BackendsDep) -> DocumentView:
     return await b.ask("document", GetDocument(tenant_id=tenant.id, document_id=document_id))
 
 
-@router.post("/envelopes", status_code=201, summary="Create a signature request (署名依頼)")
-async def create_envelope(
-    body: EnvelopeRequest, tenant: TenantDep, b: BackendsDep
-) -> dict[str, Any]:
+@router.post(
+    "/envelopes",
+    status_code=201,
+    summary="Create a signature request (署名依頼)",
+    response_model=EnvelopeView,
+)
+async def create_envelope(body: EnvelopeRequest, tenant: TenantDep, b: BackendsDep) -> EnvelopeView:
     document = await b.ask(
         "document", GetDocument(tenant_id=tenant.id, document_id=body.document_id)
     )
@@ -86,25 +124,33 @@ async def create_envelope(
             sender_email=tenant.contact_email,
             title=body.title,
             document_id=body.document_id,
-            document_pages=[PageSize.model_validate(p) for p in document["pages"]],
+            document_pages=document.pages,
             parties=body.parties,
             fields=body.fields,
         ),
     )
     if body.send:
         envelope = await b.ask(
-            "signing", SendEnvelope(tenant_id=tenant.id, envelope_id=envelope["id"])
+            "signing", SendEnvelope(tenant_id=tenant.id, envelope_id=envelope.id)
         )
     return envelope
 
 
-@router.post("/envelopes/{envelope_id}/send", summary="Send: the first signing order is asked")
-async def send_envelope(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> dict[str, Any]:
+@router.post(
+    "/envelopes/{envelope_id}/send",
+    summary="Send: the first signing order is asked",
+    response_model=EnvelopeView,
+)
+async def send_envelope(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> EnvelopeView:
     return await b.ask("signing", SendEnvelope(tenant_id=tenant.id, envelope_id=envelope_id))
 
 
-@router.get("/envelopes/{envelope_id}", summary="Status and each party's history (D3)")
-async def get_envelope(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> dict[str, Any]:
+@router.get(
+    "/envelopes/{envelope_id}",
+    summary="Status and each party's history (D3)",
+    response_model=EnvelopeView,
+)
+async def get_envelope(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> EnvelopeView:
     return await b.ask("signing", GetEnvelope(tenant_id=tenant.id, envelope_id=envelope_id))
 
 
@@ -112,24 +158,21 @@ async def get_envelope(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> d
     "/envelopes/{envelope_id}/download",
     summary="The finished, sealed PDF (D5)",
     response_class=StreamingResponse,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The signed PDF."}},
 )
 async def download(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> StreamingResponse:
     envelope = await b.ask("signing", GetEnvelope(tenant_id=tenant.id, envelope_id=envelope_id))
-    if not envelope["finished"]:
-        raise ApiError(
-            409, "not_finished", "The contract is not finished yet.", status=envelope["status"]
-        )
+    if not envelope.finished:
+        raise Problem(RefusalCode.not_finished, envelope_status=envelope.status)
     finished = await b.ask(
-        "document", GetFinishedDocument(tenant_id=tenant.id, document_id=envelope["document_id"])
+        "document", GetFinishedDocument(tenant_id=tenant.id, document_id=envelope.document_id)
     )
     return StreamingResponse(
-        await b.open_blob(finished["blob_id"]),
+        await b.open_blob(finished.blob_id),
         media_type="application/pdf",
-        headers={"Content-Disposition": _attachment(finished["filename"])},
+        headers={"Content-Disposition": _attachment(finished.filename)},
     )
 
 
 def _attachment(filename: str) -> str:
-    from urllib.parse import quote
-
     return f"attachment; filename=\"signed.pdf\"; filename*=UTF-8''{quote(filename)}"

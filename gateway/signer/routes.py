@@ -9,19 +9,21 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
-from gateway.backends import ApiError, Backends
-from services.common.queries import (
+from gateway.backends import Backends
+from gateway.refusals import Problem, describe
+from services.common.commands import (
     DrawSeal,
-    GetDocument,
-    GetFinishedDocument,
-    GetPageImage,
     OpenSignerLink,
     SignAsParty,
     SignerContext,
     VerifyAccessCode,
 )
+from services.common.links import SIGNER_PAGES
+from services.common.queries import GetDocument, GetFinishedDocument, GetPageImage
+from services.common.refusals import RefusalCode
+from services.common.views import SealView, SignerView
 
-router = APIRouter(prefix="/s", include_in_schema=False)
+router = APIRouter(prefix=SIGNER_PAGES, include_in_schema=False)
 COOKIE = "shomei_signer"
 
 
@@ -36,7 +38,7 @@ def _context(request: Request) -> SignerContext:
     )
 
 
-async def _open(request: Request, token: str) -> dict[str, Any]:
+async def _open(request: Request, token: str) -> SignerView:
     return await _b(request).ask(
         "signing",
         OpenSignerLink(token=token, session=request.cookies.get(COOKIE), context=_context(request)),
@@ -47,41 +49,41 @@ def _page(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLRes
     return request.app.state.templates.TemplateResponse(request, name, ctx, status_code=status)
 
 
-async def _require_access(request: Request, token: str) -> dict[str, Any]:
+async def _require_access(request: Request, token: str) -> SignerView:
     view = await _open(request, token)
-    if not view["party"]["has_access"]:
-        raise ApiError(403, "access_code_required", "アクセスコードを入力してください。")
+    if not view.party.has_access:
+        raise Problem(RefusalCode.access_code_required)
     return view
 
 
 @router.get("/{token}", response_class=HTMLResponse)
 async def signer_page(request: Request, token: str) -> Response:
     view = await _open(request, token)
-    party = view["party"]
-    if party["status"] == "locked":
+    party = view.party
+    if party.status == "locked":
         return _page(request, "signer/locked.html", 423, view=view)
-    if not party["has_access"]:
+    if not party.has_access:
         return _page(request, "signer/access_code.html", view=view, token=token, error=None)
-    if party["status"] != "asked" or view["envelope_status"] != "sent":
+    if party.status != "asked" or view.envelope_status != "sent":
         return _page(request, "signer/done.html", view=view, token=token)
     return await _sign_page(request, view, token)
 
 
 async def _sign_page(
-    request: Request, view: dict[str, Any], token: str, error: str | None = None
+    request: Request, view: SignerView, token: str, refusal: Problem | None = None
 ) -> HTMLResponse:
-    """The contract's pages with this party's boxes; 422 when shown again with an error."""
+    """The contract's pages with this party's boxes; shown again with a refusal's message."""
     document = await _b(request).ask(
-        "document", GetDocument(tenant_id=view["tenant_id"], document_id=view["document_id"])
+        "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
     )
     return _page(
         request,
         "signer/sign.html",
-        422 if error else 200,
+        refusal.status if refusal else 200,
         view=view,
         token=token,
-        pages=document["pages"],
-        error=error,
+        pages=document.pages,
+        error=refusal.message("ja") if refusal else None,
     )
 
 
@@ -89,29 +91,26 @@ async def _sign_page(
 async def enter_access_code(
     request: Request, token: str, code: Annotated[str, Form(max_length=64)] = ""
 ) -> Response:
-    try:
-        result = await _b(request).ask(
-            "signing", VerifyAccessCode(token=token, code=code, context=_context(request))
-        )
-    except ApiError as exc:
-        if exc.code == "party_locked":
-            return _page(request, "signer/locked.html", 423, view=await _open(request, token))
-        if exc.code != "wrong_access_code":
-            raise
-        view = await _open(request, token)
+    checked = await _b(request).ask(
+        "signing", VerifyAccessCode(token=token, code=code, context=_context(request))
+    )
+    if checked.locked:
+        return _page(request, "signer/locked.html", 423, view=checked.signer)
+    if not checked.granted or checked.session is None:
+        left = checked.attempts_left or 0
         return _page(
             request,
             "signer/access_code.html",
-            exc.status_code,
-            view=view,
+            403,
+            view=checked.signer,
             token=token,
-            error=exc.message,
+            error=describe(RefusalCode.wrong_access_code, {"attempts_left": left}),
         )
-    response = RedirectResponse(f"/s/{token}", status_code=303)
+    response = RedirectResponse(f"{SIGNER_PAGES}/{token}", status_code=303)
     response.set_cookie(
         COOKIE,
-        result["session"],
-        path=f"/s/{token}",
+        checked.session,
+        path=f"{SIGNER_PAGES}/{token}",
         httponly=True,
         samesite="lax",
         secure=request.url.scheme == "https",
@@ -125,23 +124,19 @@ async def page_image(request: Request, token: str, page: int) -> StreamingRespon
     view = await _require_access(request, token)
     image = await _b(request).ask(
         "document",
-        GetPageImage(tenant_id=view["tenant_id"], document_id=view["document_id"], page=page),
+        GetPageImage(tenant_id=view.tenant_id, document_id=view.document_id, page=page),
     )
     return StreamingResponse(
-        await _b(request).open_blob(image["blob_id"]),
+        await _b(request).open_blob(image.blob_id),
         media_type="image/png",
         headers={"Cache-Control": "private, max-age=3600"},
     )
 
 
-async def _seal(request: Request, view: dict[str, Any]) -> dict[str, Any]:
+async def _seal(request: Request, view: SignerView) -> SealView:
     return await _b(request).ask(
         "seal",
-        DrawSeal(
-            tenant_id=view["tenant_id"],
-            name=view["party"]["name"],
-            party_kind=view["party"]["kind"],
-        ),
+        DrawSeal(tenant_id=view.tenant_id, name=view.party.name, party_kind=view.party.kind),
     )
 
 
@@ -149,7 +144,7 @@ async def _seal(request: Request, view: dict[str, Any]) -> dict[str, Any]:
 async def seal_image(request: Request, token: str) -> StreamingResponse:
     view = await _require_access(request, token)
     seal = await _seal(request, view)
-    return StreamingResponse(await _b(request).open_blob(seal["blob_id"]), media_type="image/png")
+    return StreamingResponse(await _b(request).open_blob(seal.blob_id), media_type="image/png")
 
 
 @router.post("/{token}/sign", response_class=HTMLResponse)
@@ -165,30 +160,30 @@ async def sign(request: Request, token: str) -> Response:
             SignAsParty(
                 token=token,
                 session=request.cookies.get(COOKIE),
-                seal_blob_id=seal["blob_id"],
+                seal_blob_id=seal.blob_id,
                 texts=texts,
                 checks=checks,
                 context=_context(request),
             ),
         )
-    except ApiError as exc:
-        if exc.status_code != 422:
+    except Problem as exc:
+        if exc.status != 422:
             raise
-        return await _sign_page(request, view, token, exc.message)
-    return RedirectResponse(f"/s/{token}", status_code=303)
+        return await _sign_page(request, view, token, exc)
+    return RedirectResponse(f"{SIGNER_PAGES}/{token}", status_code=303)
 
 
 @router.get("/{token}/download")
 async def download(request: Request, token: str) -> StreamingResponse:
     view = await _require_access(request, token)
-    if not view["finished"]:
-        raise ApiError(409, "not_finished", "契約書はまだ締結されていません。")
+    if not view.finished:
+        raise Problem(RefusalCode.not_finished)
     finished = await _b(request).ask(
         "document",
-        GetFinishedDocument(tenant_id=view["tenant_id"], document_id=view["document_id"]),
+        GetFinishedDocument(tenant_id=view.tenant_id, document_id=view.document_id),
     )
     return StreamingResponse(
-        await _b(request).open_blob(finished["blob_id"]),
+        await _b(request).open_blob(finished.blob_id),
         media_type="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="signed.pdf"'},
     )

@@ -1,107 +1,217 @@
-"""Every event on `shomei.events`. Routing key = `<entity>.<past-tense verb>`."""
+"""Every event on `shomei.events`. Routing key = `<entity>.<past-tense verb>`.
 
-from typing import Any, ClassVar, Literal
+Each event's docstring says when it is published and who consumes it; the AsyncAPI
+documents show it as the message's description.
+"""
 
-from pydantic import BaseModel
+from datetime import datetime
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict
 
 from services.common.messages import Event
+from services.common.values import Channel, FieldType, Placement
+
+__all__ = [
+    "AuditEventRecord",
+    "AuditPartyRecord",
+    "DocumentFinalized",
+    "DocumentUploaded",
+    "EnvelopeCompleted",
+    "EnvelopeSent",
+    "EnvelopeSigned",
+    "FilledField",
+    "NotificationDelivered",
+    "NotificationFailed",
+    "NotificationRequested",
+    "PartySigned",
+    "Placement",
+]
+
+
+class _Part(BaseModel):
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
 
 
 class DocumentUploaded(Event):
+    """An upload passed inspection and became a document. Published by document; no
+    consumer yet (the staff console will list it)."""
+
     name: ClassVar[str] = "document.uploaded"
     document_id: str
+    """The new document."""
     sha256: str
+    """SHA-256 of the uploaded bytes, hex."""
     pages: int
+    """Number of pages."""
     filename: str
+    """The cleaned file name."""
 
 
 class EnvelopeSent(Event):
+    """A draft envelope was sent and its first signing order asked. Published by signing; no
+    consumer yet (webhooks will carry it)."""
+
     name: ClassVar[str] = "envelope.sent"
     envelope_id: str
+    """The envelope."""
     document_id: str
+    """Its contract PDF."""
 
 
 class PartySigned(Event):
+    """One party sealed and signed. Published by signing; no consumer yet (webhooks)."""
+
     name: ClassVar[str] = "party.signed"
     envelope_id: str
+    """The envelope."""
     party_id: str
+    """The party who signed."""
 
 
-class Placement(BaseModel):
-    """A box on a page, in PDF points from the top-left corner of the page, y downward."""
+class FilledField(_Part):
+    """A box as its party filled it."""
 
-    page: int
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-class FilledField(BaseModel):
     placement: Placement
-    type: Literal["signature", "text", "checkbox"]
+    """Where, in PDF points on the page as displayed: origin top-left, y downward."""
+    type: FieldType
+    """signature, text or checkbox."""
     seal_blob_id: str | None = None
+    """The seal drawn into a signature box."""
     text: str | None = None
+    """A text field's content."""
     checked: bool | None = None
+    """A checkbox's mark."""
 
 
-class AuditPartyRecord(BaseModel):
+class AuditEventRecord(_Part):
+    """One step of a party's history, for the audit certificate."""
+
+    at: datetime
+    """When (UTC)."""
+    action: str
+    """asked, opened, access_verified, signed …"""
+    ip: str | None = None
+    """The signer's IP address."""
+    user_agent: str | None = None
+    """The signer's browser."""
+
+
+class AuditPartyRecord(_Part):
+    """A party as the audit certificate names it."""
+
     role: str
+    """The party's role."""
     name: str
+    """The party's name."""
     contact: str
+    """E-mail address or phone number the requests went to."""
     signing_order: int | None
-    events: list[dict[str, Any]]
-    """Each: {"at": ISO time, "action": str, "ip": str | None, "user_agent": str | None}."""
+    """Signing order, null for a share-only party."""
+    events: list[AuditEventRecord]
+    """The party's history, oldest first."""
 
 
-class EnvelopeCompleted(Event):
-    """Every signing party has signed: the document service can finish the PDF."""
+class EnvelopeSigned(Event):
+    """Every signing party has signed. Published by signing; consumed by document, which
+    stamps the seals, adds the audit certificate and signs the PDF (then publishes
+    document.finalized)."""
 
-    name: ClassVar[str] = "envelope.completed"
+    name: ClassVar[str] = "envelope.signed"
     envelope_id: str
+    """The envelope."""
     document_id: str
+    """The contract PDF to finish."""
     title: str
+    """文書名, for the audit certificate."""
     sender_name: str = ""
+    """The sending agency, for the audit certificate."""
     fields: list[FilledField]
+    """Every box, filled."""
     parties: list[AuditPartyRecord]
+    """Every party with its history."""
     audit_digest: str
+    """Hash of the envelope's last audit entry; the certificate carries it."""
 
 
 class DocumentFinalized(Event):
+    """The finished, sealed and signed PDF of an envelope is stored. Published by document;
+    consumed by signing, which completes the envelope (then publishes envelope.completed)."""
+
     name: ClassVar[str] = "document.finalized"
     document_id: str
+    """The document."""
     envelope_id: str
+    """The envelope it finishes."""
     finished_blob_id: str
+    """The finished PDF's blob."""
     sha256: str
+    """SHA-256 of the finished PDF, hex."""
 
 
-Channel = Literal["email", "sms"]
+class EnvelopeCompleted(Event):
+    """The finished PDF exists and every party is sent it (G7). Published by signing; no
+    consumer yet (webhooks and the staff console will carry it)."""
+
+    name: ClassVar[str] = "envelope.completed"
+    envelope_id: str
+    """The envelope."""
+    document_id: str
+    """Its contract PDF."""
+    finished_sha256: str
+    """SHA-256 of the finished PDF, hex."""
 
 
 class NotificationRequested(Event):
+    """An e-mail or SMS should go out. Published by signing; consumed by notify, which
+    sends it once and publishes notification.delivered or notification.failed."""
+
     name: ClassVar[str] = "notification.requested"
     notification_id: str
+    """Unique per notification; a repeated request sends nothing."""
     kind: str
+    """signature_request, signature_completed, access_locked …"""
     channel: Channel
+    """email or sms."""
     to: str
+    """E-mail address or Japanese mobile number."""
     params: dict[str, Any]
+    """The template's values."""
     envelope_id: str | None = None
+    """The envelope it is about."""
     party_id: str | None = None
+    """The party it is about."""
 
 
 class NotificationDelivered(Event):
+    """The mail server or SMS provider took the message. Published by notify; no consumer
+    yet (the staff console will show it)."""
+
     name: ClassVar[str] = "notification.delivered"
     notification_id: str
+    """The notification."""
     channel: Channel
+    """email or sms."""
     envelope_id: str | None = None
+    """The envelope it is about."""
     party_id: str | None = None
+    """The party it is about."""
     provider_id: str | None = None
+    """The SMS provider's message id."""
 
 
 class NotificationFailed(Event):
+    """A notification could not be delivered for good. Published by notify; no consumer yet
+    (the sender will be told, B4)."""
+
     name: ClassVar[str] = "notification.failed"
     notification_id: str
+    """The notification."""
     channel: Channel
+    """email or sms."""
     reason: str
+    """Why, as the mail server or provider said it."""
     envelope_id: str | None = None
+    """The envelope it is about."""
     party_id: str | None = None
+    """The party it is about."""

@@ -1,10 +1,18 @@
-"""Base shapes of everything that travels on the bus: events (facts) and queries (asks)."""
+"""Base shapes of everything that travels on the bus, in three kinds.
+
+Events are facts, published on the topic exchange. Commands ask one service for a change
+and its answer; queries ask it for a read. Each command and query names its reply model as
+its type parameter (`class SendEnvelope(Command[EnvelopeView])`), so the asker gets that
+model back and the AsyncAPI documents show it.
+"""
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.refusals import RefusalCode
 
 
 def new_id() -> str:
@@ -15,23 +23,32 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-class Refused(Exception):
-    """A service's clear "no": carried back to the asker as a machine-readable error."""
+class Model(BaseModel):
+    """Attribute docstrings become the schema's field descriptions."""
 
-    def __init__(self, code: str, message: str, status: int = 400, **detail: Any) -> None:
-        super().__init__(message)
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+
+RefusalParam = str | int
+"""A refusal's parameters are plain values the gateway can put into any language."""
+
+
+class Refused(Exception):
+    """A service's clear "no": a stable code and its parameters, never a status or UI text."""
+
+    def __init__(self, code: RefusalCode, **params: RefusalParam) -> None:
+        super().__init__(f"{code}: {params}" if params else str(code))
         self.code = code
-        self.message = message
-        self.status = status
-        self.detail = detail
+        self.params = params
 
 
 class Message(BaseModel):
     """Versioned by `v`; unknown fields are ignored so a newer sender does not break a reader."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, use_attribute_docstrings=True)
 
     v: int = 1
+    """Version of the message's shape."""
 
 
 class Event(Message):
@@ -40,26 +57,68 @@ class Event(Message):
     name: ClassVar[str]
 
     event_id: str = Field(default_factory=new_id)
+    """Unique per event; consumers process each id once."""
     tenant_id: str
+    """The agency the fact belongs to."""
     correlation_id: str = Field(default_factory=new_id)
+    """Follows one caller's request through every message it causes."""
     occurred_at: datetime = Field(default_factory=utcnow)
+    """When it happened (UTC)."""
 
 
-class Query(Message):
-    """An ask to one service; `kind` picks the handler, `correlation_id` follows the request."""
+class Request[R: BaseModel](Message):
+    """An ask to one service on `<service>.query`; `kind` picks the handler.
+
+    The reply model `R` is read back from the class as `reply_type`.
+    """
+
+    reply_type: ClassVar[type[BaseModel]]
 
     kind: str
+    """Picks the handler; the request body is a union discriminated on it."""
     correlation_id: str = Field(default_factory=new_id)
+    """Follows the caller's request into the events it causes."""
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        for base in cls.__mro__:
+            args = getattr(base, "__pydantic_generic_metadata__", {}).get("args", ())
+            if args and isinstance(args[0], type) and issubclass(args[0], BaseModel):
+                cls.reply_type = args[0]
+                return
 
 
-class QueryError(BaseModel):
-    code: str
-    message: str
-    status: int = 400
-    detail: dict[str, Any] = Field(default_factory=dict)
+class Command[R: BaseModel](Request[R]):
+    """The caller wants a change, and its answer."""
 
 
-class QueryReply(BaseModel):
+class Query[R: BaseModel](Request[R]):
+    """The caller wants to read; nothing changes that the caller could see."""
+
+
+class Refusal(Model):
+    """A refusal on the wire: what the gateway turns into a status and a message."""
+
+    code: RefusalCode
+    """Stable, machine-readable reason."""
+    params: dict[str, RefusalParam] = {}
+    """Values the message needs: party index, field index, limit …"""
+
+
+class Answer(Model):
+    """The reply envelope on the wire: `data` (the request's reply model) or `error`."""
+
     ok: bool
+    """True when `data` holds the reply, false when `error` says why not."""
     data: dict[str, Any] | None = None
-    error: QueryError | None = None
+    """The reply model, as JSON."""
+    error: Refusal | None = None
+    """Why the service said no."""
+
+
+class Acknowledged(Model):
+    """A reply that carries nothing but "done"."""
+
+    status: Literal["ok"] = "ok"
+    """Always "ok"."""

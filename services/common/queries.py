@@ -1,150 +1,69 @@
-"""Queries the gateway (or a service) asks of one service, and their input shapes.
+"""Queries: a caller reads from one service; each names its reply model.
 
-Each service answers on its own queue `<service>.query`; `kind` picks the handler.
+The service answers on `<service>.query`; `kind` picks the handler.
 """
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
-
 from services.common.messages import Query
+from services.common.views import (
+    DocumentView,
+    EnvelopeView,
+    FinishedDocumentView,
+    HealthView,
+    PageImageView,
+)
 
 
-class Health(Query):
+class Health(Query[HealthView]):
     """Every service answers it: how tests, `./run up` and operators see a service is up."""
 
     kind: Literal["health"] = "health"
 
 
-# --- document --------------------------------------------------------------------------
+# --- document ---------------------------------------------------------------------------
 
 
-class AdoptDocument(Query):
-    kind: Literal["document.adopt"] = "document.adopt"
-    tenant_id: str
-    blob_id: str
-    filename: str
+class GetDocument(Query[DocumentView]):
+    """One document of the agency."""
 
-
-class GetDocument(Query):
     kind: Literal["document.get"] = "document.get"
     tenant_id: str
+    """The agency asking; another agency's document is not found."""
     document_id: str
+    """The document."""
 
 
-class GetPageImage(Query):
+class GetPageImage(Query[PageImageView]):
+    """One page as PNG (rendered once, then kept)."""
+
     kind: Literal["document.page_image"] = "document.page_image"
     tenant_id: str
+    """The agency the document belongs to."""
     document_id: str
+    """The document."""
     page: int
+    """Page number, from 1."""
 
 
-class GetFinishedDocument(Query):
+class GetFinishedDocument(Query[FinishedDocumentView]):
+    """The finished, sealed PDF of a document (D5)."""
+
     kind: Literal["document.finished"] = "document.finished"
     tenant_id: str
+    """The agency asking."""
     document_id: str
+    """The document."""
 
 
-class VerifyDocument(Query):
-    kind: Literal["document.verify"] = "document.verify"
-    blob_id: str
+# --- signing ----------------------------------------------------------------------------
 
 
-# --- signing ---------------------------------------------------------------------------
+class GetEnvelope(Query[EnvelopeView]):
+    """One envelope of the agency, with each party's history (D3)."""
 
-PartyRole = Literal["tenant", "guarantor", "own_company", "agent", "landlord", "other"]
-PartyKind = Literal["corporation_registered", "corporation", "individual"]
-
-
-class PartyInput(BaseModel):
-    role: PartyRole = "tenant"
-    kind: PartyKind = "individual"
-    name: str = Field(min_length=1, max_length=100)
-    email: str | None = Field(default=None, max_length=254)
-    phone: str | None = Field(default=None, max_length=20)
-    signs: bool = True
-    """S11: False = only receives the finished contract, has no order."""
-    signing_order: int | None = Field(default=None, ge=1, le=99)
-    access_code: str | None = Field(default=None, max_length=64)
-    access_code_hint: str | None = Field(default=None, max_length=200)
-    comment: str | None = Field(default=None, max_length=2000)
-
-
-class FieldInput(BaseModel):
-    party: int = Field(ge=0, description="Index of the party in `parties`.")
-    type: Literal["signature", "text", "checkbox"] = "signature"
-    page: int = Field(ge=1)
-    x: float = Field(ge=0)
-    y: float = Field(ge=0)
-    width: float = Field(gt=0)
-    height: float = Field(gt=0)
-    required: bool = True
-    label: str | None = Field(default=None, max_length=100)
-
-
-class PageSize(BaseModel):
-    width: float
-    height: float
-
-
-class CreateEnvelope(Query):
-    kind: Literal["signing.create_envelope"] = "signing.create_envelope"
-    tenant_id: str
-    sender_name: str
-    sender_email: str | None = None
-    title: str
-    document_id: str
-    document_pages: list[PageSize]
-    parties: list[PartyInput]
-    fields: list[FieldInput]
-
-
-class SendEnvelope(Query):
-    kind: Literal["signing.send"] = "signing.send"
-    tenant_id: str
-    envelope_id: str
-
-
-class GetEnvelope(Query):
     kind: Literal["signing.get"] = "signing.get"
     tenant_id: str
+    """The agency asking; another agency's envelope is not found."""
     envelope_id: str
-
-
-class SignerContext(BaseModel):
-    ip: str | None = None
-    user_agent: str | None = None
-
-
-class OpenSignerLink(Query):
-    kind: Literal["signing.open_link"] = "signing.open_link"
-    token: str
-    session: str | None = None
-    context: SignerContext = SignerContext()
-
-
-class VerifyAccessCode(Query):
-    kind: Literal["signing.verify_access_code"] = "signing.verify_access_code"
-    token: str
-    code: str
-    context: SignerContext = SignerContext()
-
-
-class SignAsParty(Query):
-    kind: Literal["signing.sign"] = "signing.sign"
-    token: str
-    session: str | None = None
-    seal_blob_id: str
-    texts: dict[str, str] = Field(default_factory=dict)
-    checks: dict[str, bool] = Field(default_factory=dict)
-    context: SignerContext = SignerContext()
-
-
-# --- seal ------------------------------------------------------------------------------
-
-
-class DrawSeal(Query):
-    kind: Literal["seal.draw"] = "seal.draw"
-    tenant_id: str
-    name: str
-    party_kind: PartyKind = "individual"
+    """The envelope."""

@@ -6,23 +6,19 @@ pseudo-queue and resolves futures keyed by `correlation_id`.
 """
 
 import asyncio
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import cast
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 from aio_pika.exceptions import DeliveryError
-from faststream.middlewares import AckPolicy
-from faststream.rabbit import RabbitBroker
-from faststream.rabbit.annotations import RabbitMessage
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from services.common.bus import query_queue
-from services.common.messages import Query, QueryError, QueryReply, Refused, new_id
+from services.common.messages import Answer, Refusal, Request, new_id
+from services.common.refusals import RefusalCode
 from services.common.telemetry import trace_headers
 
 log = logging.getLogger(__name__)
@@ -39,8 +35,10 @@ class ServiceUnavailable(Exception):
 
 
 class QueryFailed(Exception):
-    def __init__(self, error: QueryError) -> None:
-        super().__init__(error.message)
+    """The service refused: `error` carries its code and parameters."""
+
+    def __init__(self, error: Refusal) -> None:
+        super().__init__(str(error.code))
         self.error = error
 
 
@@ -71,17 +69,24 @@ class QueryClient:
         if future is not None and not future.done():
             future.set_result(message.body)
 
-    async def ask(self, service: str, query: Query, timeout: float | None = None) -> dict[str, Any]:
-        """The reply's data; QueryFailed on a refusal, ServiceUnavailable when nobody answers."""
+    async def ask[R: BaseModel](
+        self, service: str, query: Request[R], timeout: float | None = None
+    ) -> R:
+        """The request's reply model; QueryFailed on a refusal, ServiceUnavailable when
+        nobody answers."""
         channel = self._channel
         if channel is None:
             raise ServiceUnavailable(service, "not connected")
         with _tracer.start_as_current_span(f"{service}.query {query.kind}", kind=SpanKind.CLIENT):
             return await self._ask(channel, service, query, timeout or self.timeout)
 
-    async def _ask(
-        self, channel: aio_pika.abc.AbstractChannel, service: str, query: Query, timeout: float
-    ) -> dict[str, Any]:
+    async def _ask[R: BaseModel](
+        self,
+        channel: aio_pika.abc.AbstractChannel,
+        service: str,
+        query: Request[R],
+        timeout: float,
+    ) -> R:
         correlation_id = new_id()
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
         self._pending[correlation_id] = future
@@ -105,80 +110,7 @@ class QueryClient:
             raise ServiceUnavailable(service, f"no answer within {timeout:g}s") from exc
         finally:
             self._pending.pop(correlation_id, None)
-        reply = QueryReply.model_validate(json.loads(body))
-        if not reply.ok:
-            raise QueryFailed(reply.error or QueryError(code="unknown", message="unknown error"))
-        return reply.data or {}
-
-
-Answer = BaseModel | dict[str, Any] | None
-QueryHandler = Callable[[Any], Awaitable[Answer]]
-
-
-class QueryAnswers:
-    """The handlers a service answers with, by query `kind`; more can be added until start."""
-
-    def __init__(self) -> None:
-        self._by_kind: dict[str, tuple[type[Query], QueryHandler]] = {}
-
-    def add(self, handlers: Mapping[type[Query], QueryHandler]) -> None:
-        for model, handler in handlers.items():
-            self._by_kind[model.model_fields["kind"].default] = (model, handler)
-
-    async def reply(self, body: dict[str, Any]) -> QueryReply:
-        entry = self._by_kind.get(str(body.get("kind")))
-        if entry is None:
-            return _error("unknown_query", f"unknown query kind {body.get('kind')!r}", 400)
-        model, handler = entry
-        try:
-            query = model.model_validate(body)
-        except ValidationError as exc:
-            return _error(
-                "invalid_query",
-                "query does not match its schema",
-                422,
-                errors=exc.errors(include_url=False, include_context=False, include_input=False),
-            )
-        try:
-            data = await handler(query)
-        except Refused as exc:
-            return _error(exc.code, exc.message, exc.status, **exc.detail)
-        except Exception:
-            log.exception("query %s failed", model.__name__)
-            return _error("internal_error", "the service failed to answer", 500)
-        if isinstance(data, BaseModel):
-            data = data.model_dump(mode="json")
-        return QueryReply(ok=True, data=data or {})
-
-
-def answer_queries(
-    broker: RabbitBroker,
-    service: str,
-    handlers: Mapping[type[Query], QueryHandler] | None = None,
-) -> QueryAnswers:
-    """Subscribe `<service>.query`; each query model's `kind` picks its handler.
-
-    Replies are not mandatory: an asker that gave up has no reply queue any more, and a
-    reply nobody waits for is dropped rather than raised.
-    """
-    answers = QueryAnswers()
-    answers.add(handlers or {})
-
-    @broker.subscriber(query_queue(service), ack_policy=AckPolicy.ACK_FIRST, no_reply=True)
-    async def answer(body: dict[str, Any], message: RabbitMessage) -> None:
-        reply = await answers.reply(body)
-        if message.reply_to:
-            await broker.publish(
-                reply.model_dump(mode="json"),
-                routing_key=message.reply_to,
-                correlation_id=message.correlation_id,
-                mandatory=False,
-            )
-
-    return answers
-
-
-def _error(code: str, message: str, status: int, **detail: Any) -> QueryReply:
-    return QueryReply(
-        ok=False, error=QueryError(code=code, message=message, status=status, detail=detail)
-    )
+        answer = Answer.model_validate_json(body)
+        if not answer.ok:
+            raise QueryFailed(answer.error or Refusal(code=RefusalCode.internal_error))
+        return cast(R, type(query).reply_type.model_validate(answer.data or {}))

@@ -1,29 +1,36 @@
 """One service process: broker, store, blobs, outbox relay and their lifecycle.
 
-Each service's `app.py` builds a `ServiceRuntime`, registers its subscribers and runs it.
+Each service's `app.py` builds a `ServiceRuntime`, registers its handlers and runs it. Every
+handler has one shape: it gets the message and a unit of work the runtime opened, loads,
+calls one domain method, saves and returns; the runtime commits, retries on a conflict and,
+for events, runs each event once.
 """
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from faststream import FastStream
 from faststream.middlewares import AckPolicy
 
 from services.common import telemetry
+from services.common.answers import answer_queries
 from services.common.blobs import BlobStore, open_blob_store
 from services.common.bus import EVENTS, declare_topology, event_queue, make_broker
-from services.common.messages import Event, Query
+from services.common.messages import Event, Request
 from services.common.outbox import OutboxRelay
 from services.common.queries import Health
-from services.common.rpc import QueryHandler, answer_queries
 from services.common.settings import Settings, get_settings
 from services.common.store import Collection, ConcurrencyConflict, UnitOfWork, open_store
+from services.common.views import HealthView
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+E = TypeVar("E", bound=Event)
+Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
+"""`(message, uow) -> reply`; the runtime opened `uow` and commits it after."""
 
 
 class ServiceRuntime:
@@ -37,7 +44,7 @@ class ServiceRuntime:
         self.store = open_store(self.settings.store, name, collections)
         self.blobs: BlobStore = open_blob_store(self.settings.blob_url)
         self.relay = OutboxRelay(self.store, self.broker)
-        self._answers = answer_queries(self.broker, name, {Health: self._health})
+        self._answered = False
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -68,11 +75,49 @@ class ServiceRuntime:
             ack_policy=AckPolicy.NACK_ON_ERROR,
         )
 
-    def answer(self, handlers: dict[type[Query], QueryHandler]) -> None:
-        self._answers.add(handlers)
+    def answer(self, handlers: Mapping[type[Request[Any]], Handler]) -> None:
+        """Answer these commands and queries (and `Health`) on `<service>.query`; call once."""
+        if self._answered:
+            raise RuntimeError(f"{self.name} already answers its queue")
+        self._answered = True
+        wrapped = {model: self._in_unit(handler) for model, handler in handlers.items()}
+        answer_queries(self.broker, self.name, {Health: self._health, **wrapped})
 
-    async def _health(self, _: Health) -> dict[str, str]:
-        return {"service": self.name, "status": "ok"}
+    def on(
+        self, concern: str, event: type[E], handler: Callable[[E, UnitOfWork], Awaitable[None]]
+    ) -> None:
+        """Run `handler` once per event in a unit of work, on queue `<service>.<concern>`."""
+
+        async def consume(message: event) -> None:  # type: ignore[valid-type]
+            await self.once_per_event(message, lambda uow: handler(message, uow))
+
+        consume.__name__ = f"on_{event.name.replace('.', '_')}"
+        self.on_event(concern, event)(consume)
+
+    def publishes(self, *events: type[Event]) -> None:
+        """Declare, for the AsyncAPI document, the events this service's outbox publishes."""
+        for event in events:
+            self.broker.publisher(
+                exchange=EVENTS,
+                routing_key=event.name,
+                title=f"{self.name}:{event.name}",
+                description=event.__doc__,
+                schema=event,
+            )
+
+    def _in_unit(self, handler: Handler) -> Callable[[Any], Awaitable[Any]]:
+        async def run(request: Any) -> Any:
+            async def work(uow: UnitOfWork) -> Any:
+                reply = await handler(request, uow)
+                await uow.commit()
+                return reply
+
+            return await self.in_unit_of_work(work)
+
+        return run
+
+    async def _health(self, _: Health) -> HealthView:
+        return HealthView(service=self.name)
 
     async def once_per_event(
         self, event: Event, work: Callable[[UnitOfWork], Awaitable[None]]

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 20 * 1024 * 1024
     max_pages: int = 200
 
+    access_code_key: str = ""
+    """Key of the access codes' keyed hash; empty: generated once in var/keys/access-code.key.
+    Give it when signing runs on more than one machine."""
+
     demo_api_key: str = ""
     """When set, the gateway makes sure the demo tenant exists with this API key."""
 

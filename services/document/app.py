@@ -3,8 +3,13 @@
 import asyncio
 from functools import cache
 
-from services.common.events import EnvelopeCompleted
-from services.common.queries import AdoptDocument, GetDocument, GetFinishedDocument, GetPageImage
+from services.common.commands import AdoptDocument
+from services.common.events import (
+    DocumentFinalized,
+    DocumentUploaded,
+    EnvelopeSigned,
+)
+from services.common.queries import GetDocument, GetFinishedDocument, GetPageImage
 from services.common.runtime import ServiceRuntime
 from services.document.handlers import DocumentHandlers
 from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
@@ -19,9 +24,7 @@ def credentials() -> PlatformCredentials:
     return ensure_platform_certificate(settings.var_dir / "platform")
 
 
-handlers = DocumentHandlers(
-    runtime.in_unit_of_work, runtime.blobs, settings.max_pages, credentials, settings.tsa_url
-)
+handlers = DocumentHandlers(runtime.blobs, settings.max_pages, credentials, settings.tsa_url)
 runtime.answer(
     {
         AdoptDocument: handlers.adopt,
@@ -38,9 +41,7 @@ async def load_credentials() -> None:
     await asyncio.to_thread(credentials)
 
 
-@runtime.on_event("finalize", EnvelopeCompleted)
-async def on_envelope_completed(event: EnvelopeCompleted) -> None:
-    await runtime.once_per_event(event, lambda uow: handlers.finalize(event, uow))
+runtime.on("finalize", EnvelopeSigned, handlers.finalize)
 
-
+runtime.publishes(DocumentUploaded, DocumentFinalized)
 app = runtime.app

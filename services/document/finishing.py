@@ -7,9 +7,8 @@ comes last and nothing rewrites the file after it.
 import asyncio
 import hashlib
 from collections.abc import Mapping
-from datetime import datetime
 
-from services.common.events import EnvelopeCompleted, FilledField
+from services.common.events import EnvelopeSigned, FilledField
 from services.document.audit import (
     AuditCertificate,
     AuditEvent,
@@ -53,29 +52,29 @@ def marks_for(fields: list[FilledField], seals: Mapping[str, bytes]) -> list[Mar
 
 
 def certificate_for(
-    event: EnvelopeCompleted, original_sha256: str, stamped_sha256: str
+    event: EnvelopeSigned, original_sha256: str, stamped_sha256: str
 ) -> AuditCertificate:
     parties, events = [], []
     for index, p in enumerate(event.parties, start=1):
-        signed = [e for e in p.events if e["action"] == "signed"]
+        signed = [e for e in p.events if e.action == "signed"]
         parties.append(
             AuditParty(
                 order=p.signing_order or 0,
                 role=ROLE_LABELS.get(p.role, p.role),
                 name=p.name,
                 contact=p.contact,
-                signed_at=datetime.fromisoformat(signed[-1]["at"]) if signed else None,
+                signed_at=signed[-1].at if signed else None,
                 status="署名済み" if signed else "受信のみ",
             )
         )
         for e in p.events:
             events.append(
                 AuditEvent(
-                    at=datetime.fromisoformat(e["at"]),
-                    action=ACTION_LABELS.get(e["action"], e["action"]),
+                    at=e.at,
+                    action=ACTION_LABELS.get(e.action, e.action),
                     actor=f"{index}. {p.name}",
-                    ip=e.get("ip"),
-                    user_agent=e.get("user_agent"),
+                    ip=e.ip,
+                    user_agent=e.user_agent,
                 )
             )
     events.sort(key=lambda e: e.at)
@@ -92,9 +91,7 @@ def certificate_for(
     )
 
 
-def _stamp_and_certify(
-    original: bytes, event: EnvelopeCompleted, seals: Mapping[str, bytes]
-) -> bytes:
+def _stamp_and_certify(original: bytes, event: EnvelopeSigned, seals: Mapping[str, bytes]) -> bytes:
     stamped = stamp(original, marks_for(event.fields, seals))
     certificate = certificate_for(
         event, hashlib.sha256(original).hexdigest(), hashlib.sha256(stamped).hexdigest()
@@ -104,7 +101,7 @@ def _stamp_and_certify(
 
 async def finish_contract(
     original: bytes,
-    event: EnvelopeCompleted,
+    event: EnvelopeSigned,
     seals: Mapping[str, bytes],
     credentials: PlatformCredentials,
     tsa_url: str | None,

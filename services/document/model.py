@@ -6,7 +6,8 @@ from pydantic import BaseModel, PrivateAttr
 
 from services.common.events import DocumentFinalized, DocumentUploaded
 from services.common.messages import Event, Refused, new_id
-from services.common.queries import PageSize
+from services.common.refusals import RefusalCode
+from services.common.values import PageSize
 
 
 class Document(BaseModel):
@@ -58,7 +59,7 @@ class Document(BaseModel):
 
     def check_page(self, page: int) -> None:
         if not 1 <= page <= len(self.pages):
-            raise Refused("page_out_of_range", f"{page}ページは存在しません。", 404)
+            raise Refused(RefusalCode.page_not_found, page=page)
 
     def record_page_image(self, page: int, blob_id: str) -> None:
         self.check_page(page)
@@ -70,7 +71,7 @@ class Document(BaseModel):
 
     def finalize(self, envelope_id: str, blob_id: str, sha256: str, now: datetime) -> None:
         if self.finished:
-            raise Refused("already_finished", "この文書は締結済みです。", 409)
+            raise Refused(RefusalCode.already_finished)
         self.envelope_id = envelope_id
         self.finished_blob_id = blob_id
         self.finished_sha256 = sha256

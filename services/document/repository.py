@@ -1,6 +1,7 @@
 """Loads and saves documents through the store port, with their events."""
 
 from services.common.messages import Refused
+from services.common.refusals import RefusalCode
 from services.common.staging import stage
 from services.common.store import Collection, UnitOfWork
 from services.document.model import Document
@@ -17,7 +18,7 @@ class DocumentRepository:
         """Another tenant's document is as absent as a missing one."""
         doc = await self._uow.get("documents", document_id)
         if doc is None or doc["tenant_id"] != tenant_id:
-            raise Refused("document_not_found", "文書が見つかりません。", 404)
+            raise Refused(RefusalCode.document_not_found)
         return Document.model_validate(doc)
 
     def save(self, document: Document) -> None:

@@ -1,9 +1,14 @@
 """The notify service process: email and SMS; scale it by running more of it."""
 
-from services.common.events import NotificationRequested
+from services.common.events import (
+    NotificationDelivered,
+    NotificationFailed,
+    NotificationRequested,
+)
 from services.common.runtime import ServiceRuntime
-from services.notify.handlers import COLLECTIONS, NotifyHandlers
+from services.notify.handlers import NotifyHandlers
 from services.notify.mail import MailSender
+from services.notify.repository import COLLECTIONS
 from services.notify.sms import SmsSender
 
 runtime = ServiceRuntime("notify", COLLECTIONS)
@@ -19,6 +24,7 @@ handlers = NotifyHandlers(
     ),
 )
 
+runtime.answer({})
 runtime.app.after_shutdown(handlers.close)
 
 
@@ -27,4 +33,5 @@ async def on_notification_requested(event: NotificationRequested) -> None:
     await handlers.deliver(event)
 
 
+runtime.publishes(NotificationDelivered, NotificationFailed)
 app = runtime.app

@@ -12,16 +12,14 @@ from typing import Literal
 
 from services.common.events import NotificationRequested
 from services.common.messages import utcnow
-from services.common.staging import stage
-from services.common.store import Collection, InUnitOfWork, UnitOfWork
+from services.common.store import InUnitOfWork, UnitOfWork
 from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.mail import MailSender
-from services.notify.model import Notification
+from services.notify.repository import NotificationRepository
 from services.notify.sms import SmsSender
 from services.notify.templates import render
 
 log = logging.getLogger(__name__)
-COLLECTIONS = (Collection("notifications", indexed=("tenant_id", "envelope_id", "status")),)
 Claim = Literal["claimed", "settled", "in_flight"]
 
 
@@ -91,13 +89,10 @@ class NotifyHandlers:
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")
 
-    async def _load(self, uow: UnitOfWork, event: NotificationRequested) -> Notification:
-        doc = await uow.get("notifications", event.notification_id)
-        return Notification.model_validate(doc) if doc else Notification.requested(event)
-
     async def _begin(self, uow: UnitOfWork, event: NotificationRequested) -> Claim:
         """Claimed, already settled, or being sent by a twin delivery (then watch it end)."""
-        notification = await self._load(uow, event)
+        repo = NotificationRepository(uow)
+        notification = await repo.for_request(event)
         if notification.settled:
             log.info("notification %s already %s", notification.id, notification.status)
             return "settled"
@@ -106,16 +101,17 @@ class NotifyHandlers:
                 "notification %s is being sent by a twin delivery; watching it", notification.id
             )
             return "in_flight"
-        stage(uow, "notifications", notification.model_dump(mode="json"), [])
+        repo.save(notification)
         await uow.commit()
         return "claimed"
 
     async def _note_transient(
         self, uow: UnitOfWork, event: NotificationRequested, reason: str
     ) -> None:
-        notification = await self._load(uow, event)
+        repo = NotificationRepository(uow)
+        notification = await repo.for_request(event)
         notification.transient_failure(reason)
-        stage(uow, "notifications", notification.model_dump(mode="json"), [])
+        repo.save(notification)
         await uow.commit()
 
     async def _settle(
@@ -125,16 +121,11 @@ class NotifyHandlers:
         provider_id: str | None,
         failure: str | None,
     ) -> None:
-        notification = await self._load(uow, event)
+        repo = NotificationRepository(uow, event.correlation_id)
+        notification = await repo.for_request(event)
         if failure is None:
             notification.delivered(provider_id, utcnow())
         else:
             notification.failed(failure)
-        stage(
-            uow,
-            "notifications",
-            notification.model_dump(mode="json"),
-            notification.collect_events(),
-            event.correlation_id,
-        )
+        repo.save(notification)
         await uow.commit()

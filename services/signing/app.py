@@ -1,20 +1,33 @@
 """The signing service process: envelopes, parties, signing order, audit trail."""
 
-from services.common.events import DocumentFinalized
-from services.common.queries import (
+from functools import partial
+
+from services.common.commands import (
     CreateEnvelope,
-    GetEnvelope,
     OpenSignerLink,
     SendEnvelope,
     SignAsParty,
     VerifyAccessCode,
 )
+from services.common.events import (
+    DocumentFinalized,
+    EnvelopeCompleted,
+    EnvelopeSent,
+    EnvelopeSigned,
+    NotificationRequested,
+    PartySigned,
+)
+from services.common.links import signer_link
+from services.common.queries import GetEnvelope
 from services.common.runtime import ServiceRuntime
+from services.signing.credentials import AccessCodes, access_code_key
 from services.signing.handlers import SigningHandlers
 from services.signing.repository import COLLECTIONS
 
 runtime = ServiceRuntime("signing", COLLECTIONS)
-handlers = SigningHandlers(runtime.in_unit_of_work, runtime.settings.public_url)
+settings = runtime.settings
+access_codes = AccessCodes(partial(access_code_key, settings.access_code_key, settings.var_dir))
+handlers = SigningHandlers(access_codes, partial(signer_link, settings.public_url))
 
 runtime.answer(
     {
@@ -26,11 +39,16 @@ runtime.answer(
         SignAsParty: handlers.sign,
     }
 )
+runtime.on("record_finished", DocumentFinalized, handlers.record_finished)
 
 
-@runtime.on_event("record_finished", DocumentFinalized)
-async def on_document_finalized(event: DocumentFinalized) -> None:
-    await runtime.once_per_event(event, lambda uow: handlers.record_finished(event, uow))
+@runtime.app.on_startup
+async def load_access_code_key() -> None:
+    """Read, or generate at first start, before any code is checked."""
+    access_codes.load()
 
 
+runtime.publishes(
+    EnvelopeSent, PartySigned, EnvelopeSigned, EnvelopeCompleted, NotificationRequested
+)
 app = runtime.app

@@ -1,32 +1,45 @@
 """The envelope (署名依頼) aggregate: parties, signature positions, signing order, audit trail.
 
-Pure: no I/O. Randomness (link tokens, sessions) comes in through `new_secret`, time through
+Pure: no I/O, no hashing, no randomness, no addresses. Ids, link tokens, session and
+access-code digests come in as values from the handler, signer links as `link_for`, time as
 `now`; the events to publish are collected by the repository for the outbox.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field, PrivateAttr
 
+from services.common.commands import FieldInput, PartyInput
 from services.common.events import (
+    AuditEventRecord,
     AuditPartyRecord,
     EnvelopeCompleted,
     EnvelopeSent,
+    EnvelopeSigned,
     FilledField,
     NotificationRequested,
     PartySigned,
 )
-from services.common.messages import Event, Refused, new_id
-from services.common.queries import FieldInput, PageSize, PartyInput
+from services.common.messages import Event, Refused
+from services.common.refusals import RefusalCode
+from services.common.values import EnvelopeStatus, PageSize
 from services.signing.audit_trail import AuditTrail
-from services.signing.credentials import access_code_matches, token_hash
 from services.signing.parties import Party, SignatureField, SignerLink, new_field, new_party
 
 MAX_ACCESS_ATTEMPTS = 5
-EnvelopeStatus = Literal["draft", "sent", "signed", "completed"]
-NewSecret = Callable[[], str]
+NewId = Callable[[], str]
+"""A fresh, unique id or secret token, drawn by the caller."""
+LinkFor = Callable[[str], str]
+"""The signer page's address for a link token, built by the caller."""
+
+
+class AccessAttempt(BaseModel):
+    """How an access-code attempt ended; a wrong code is recorded, not refused."""
+
+    granted: bool
+    locked: bool = False
+    attempts_left: int = 0
 
 
 class Envelope(BaseModel):
@@ -64,25 +77,28 @@ class Envelope(BaseModel):
         pages: list[PageSize],
         parties: list[PartyInput],
         fields: list[FieldInput],
+        code_digests: Sequence[str | None],
         now: datetime,
+        new_id: NewId,
     ) -> "Envelope":
+        """`code_digests[i]` is the keyed hash of `parties[i].access_code` (or None)."""
         if not title.strip():
-            raise Refused("title_required", "文書名を入力してください。", 422)
+            raise Refused(RefusalCode.title_required)
         if not parties:
-            raise Refused("parties_required", "送信先を1件以上追加してください。", 422)
+            raise Refused(RefusalCode.parties_required)
         if not any(p.signs for p in parties):
-            raise Refused("signer_required", "署名依頼する送信先が1件以上必要です。", 422)
-        built = [new_party(i, p) for i, p in enumerate(parties)]
-        placed = [new_field(i, f, built, pages) for i, f in enumerate(fields)]
+            raise Refused(RefusalCode.signer_required)
+        built = [
+            new_party(i, p, new_id(), digest)
+            for i, (p, digest) in enumerate(zip(parties, code_digests, strict=True))
+        ]
+        placed = [new_field(i, f, built, pages, new_id()) for i, f in enumerate(fields)]
         for index, party in enumerate(built):
             if party.signs and not any(
                 f.party_id == party.id and f.type == "signature" for f in placed
             ):
                 raise Refused(
-                    "signature_box_required",
-                    f"送信先{index + 1}（{party.name}）の署名欄を配置してください。",
-                    422,
-                    party=str(index),
+                    RefusalCode.signature_box_required, party=index, party_name=party.name
                 )
         envelope = cls(
             id=new_id(),
@@ -100,9 +116,9 @@ class Envelope(BaseModel):
 
     # --- workflow (S13) ----------------------------------------------------------------
 
-    def send(self, now: datetime, new_secret: NewSecret, link_base: str) -> None:
+    def send(self, now: datetime, new_token: NewId, link_for: LinkFor) -> None:
         if self.status != "draft":
-            raise Refused("already_sent", "この署名依頼は送信済みです。", 409)
+            raise Refused(RefusalCode.already_sent)
         self.status = "sent"
         self.sent_at = now
         self.audit.append(now, "sent")
@@ -111,7 +127,7 @@ class Envelope(BaseModel):
                 tenant_id=self.tenant_id, envelope_id=self.id, document_id=self.document_id
             )
         )
-        self._ask_next_order(now, new_secret, link_base)
+        self._ask_next_order(now, new_token, link_for)
 
     def current_order(self) -> int | None:
         waiting = [
@@ -121,30 +137,27 @@ class Envelope(BaseModel):
         ]
         return min(waiting) if waiting else None
 
-    def _ask_next_order(self, now: datetime, new_secret: NewSecret, link_base: str) -> None:
+    def _ask_next_order(self, now: datetime, new_token: NewId, link_for: LinkFor) -> None:
         order = self.current_order()
         for party in self.parties:
             if party.signs and party.signing_order == order and party.status == "waiting":
                 party.status = "asked"
-                self.audit.append(now, "asked", party.id, channel=party.channel)
-                self._notify(party, "signature_request", new_secret, link_base, now)
+                entry = self.audit.append(now, "asked", party.id, channel=party.channel)
+                self._notify(party, "signature_request", new_token(), link_for, entry.seq)
 
-    def _notify(
-        self, party: Party, kind: str, new_secret: NewSecret, link_base: str, now: datetime
-    ) -> None:
-        token = new_secret()
-        self._links.append(SignerLink(token_hash=token_hash(token), party_id=party.id))
-        link = f"{link_base.rstrip('/')}/s/{token}"
+    def _notify(self, party: Party, kind: str, token: str, link_for: LinkFor, seq: int) -> None:
+        """One notification per party and audit entry: its id says which, so it is stable."""
+        self._links.append(SignerLink(token=token, party_id=party.id))
         self._record(
             NotificationRequested(
                 tenant_id=self.tenant_id,
-                notification_id=new_id(),
+                notification_id=f"{self.id}.{seq}.{party.id}",
                 kind=kind,
                 channel=party.channel,
                 to=party.contact,
                 envelope_id=self.id,
                 party_id=party.id,
-                params=self._notification_params(party, kind, link),
+                params=self._notification_params(party, kind, link_for(token)),
             )
         )
 
@@ -168,53 +181,54 @@ class Envelope(BaseModel):
         for party in self.parties:
             if party.id == party_id:
                 return party
-        raise Refused("party_not_found", "送信先が見つかりません。", 404)
+        raise Refused(RefusalCode.party_not_found)
 
-    def has_access(self, party_id: str, session: str | None) -> bool:
+    def has_access(self, party_id: str, session_hash: str | None) -> bool:
+        """`session_hash` is the hash of the signer's access session, if they have one."""
         party = self.party(party_id)
-        if party.access_code_hash is None:
+        if party.access_code_digest is None:
             return True
-        return session is not None and token_hash(session) in party.session_hashes
+        return session_hash is not None and session_hash in party.session_hashes
 
-    def record_opened(self, party_id: str, now: datetime, ip: str | None, ua: str | None) -> None:
-        if not any(e.action == "opened" for e in self.audit.for_party(party_id)):
-            self.audit.append(now, "opened", party_id, ip, ua)
+    def record_opened(self, party_id: str, now: datetime, ip: str | None, ua: str | None) -> bool:
+        """True when this was the party's first view (then the envelope changed)."""
+        if any(e.action == "opened" for e in self.audit.for_party(party_id)):
+            return False
+        self.audit.append(now, "opened", party_id, ip, ua)
+        return True
 
     def verify_access_code(
         self,
         party_id: str,
-        code: str,
+        *,
+        correct: bool,
+        session_hash: str,
         now: datetime,
-        new_secret: NewSecret,
         ip: str | None = None,
         ua: str | None = None,
-    ) -> str:
-        """A new access session on success; Refused (with attempts left) otherwise."""
+    ) -> AccessAttempt:
+        """`correct`: the entered code's keyed hash matched the party's (checked outside).
+        On success `session_hash` becomes one of the party's access sessions."""
         party = self.party(party_id)
         if party.status == "locked":
-            raise Refused("party_locked", _LOCKED_MESSAGE, 423)
-        if party.access_code_hash is None:
-            raise Refused("no_access_code", "アクセスコードは設定されていません。", 409)
-        if not access_code_matches(code.strip(), party.access_code_hash):
+            return AccessAttempt(granted=False, locked=True)
+        if party.access_code_digest is None:
+            raise Refused(RefusalCode.no_access_code)
+        if not correct:
             party.failed_attempts += 1
             self.audit.append(now, "access_code_failed", party.id, ip, ua)
             if party.failed_attempts >= MAX_ACCESS_ATTEMPTS:
                 party.status = "locked"
                 self.audit.append(now, "locked", party.id, ip, ua)
                 self._tell_sender_locked(party)
-                raise Refused("party_locked", _LOCKED_MESSAGE, 423)
-            left = MAX_ACCESS_ATTEMPTS - party.failed_attempts
-            raise Refused(
-                "wrong_access_code",
-                f"アクセスコードが正しくありません。あと{left}回入力できます。",
-                403,
-                attempts_left=left,
+                return AccessAttempt(granted=False, locked=True)
+            return AccessAttempt(
+                granted=False, attempts_left=MAX_ACCESS_ATTEMPTS - party.failed_attempts
             )
         party.failed_attempts = 0
-        session = new_secret()
-        party.session_hashes = [*party.session_hashes[-4:], token_hash(session)]
+        party.session_hashes = [*party.session_hashes[-4:], session_hash]
         self.audit.append(now, "access_verified", party.id, ip, ua)
-        return session
+        return AccessAttempt(granted=True, attempts_left=MAX_ACCESS_ATTEMPTS)
 
     def _tell_sender_locked(self, party: Party) -> None:
         if not self.sender_email:
@@ -222,7 +236,7 @@ class Envelope(BaseModel):
         self._record(
             NotificationRequested(
                 tenant_id=self.tenant_id,
-                notification_id=new_id(),
+                notification_id=f"{self.id}.{len(self.audit.entries)}.locked",
                 kind="access_locked",
                 channel="email",
                 to=self.sender_email,
@@ -240,62 +254,52 @@ class Envelope(BaseModel):
         self,
         party_id: str,
         *,
-        session: str | None,
+        session_hash: str | None,
         seal_blob_id: str,
         texts: dict[str, str],
         checks: dict[str, bool],
         now: datetime,
-        new_secret: NewSecret,
-        link_base: str,
+        new_token: NewId,
+        link_for: LinkFor,
         ip: str | None = None,
         ua: str | None = None,
     ) -> None:
         party = self.party(party_id)
         if party.status == "signed":
-            raise Refused("already_signed", "この契約書には署名済みです。", 409)
+            raise Refused(RefusalCode.already_signed)
         if party.status == "locked":
-            raise Refused("party_locked", _LOCKED_MESSAGE, 423)
+            raise Refused(RefusalCode.party_locked)
         if party.status != "asked" or self.status != "sent":
-            raise Refused("not_your_turn", "まだ署名の順番ではありません。", 409)
-        if not self.has_access(party_id, session):
-            raise Refused("access_code_required", "アクセスコードを入力してください。", 401)
+            raise Refused(RefusalCode.not_your_turn)
+        if not self.has_access(party_id, session_hash):
+            raise Refused(RefusalCode.access_code_required)
         mine = [f for f in self.fields if f.party_id == party_id]
+        for f in mine:
+            if f.type == "text" and f.required and not texts.get(f.id, "").strip():
+                raise Refused(RefusalCode.text_required, field_id=f.id, label=f.label or "")
+            if f.type == "checkbox" and f.required and not checks.get(f.id, False):
+                raise Refused(RefusalCode.check_required, field_id=f.id, label=f.label or "")
         for f in mine:
             if f.type == "signature":
                 f.seal_blob_id = seal_blob_id
             elif f.type == "text":
-                value = texts.get(f.id, "").strip()
-                if f.required and not value:
-                    raise Refused(
-                        "text_required",
-                        f"「{f.label or '入力欄'}」を入力してください。",
-                        422,
-                        field=f.id,
-                    )
-                f.text = value[:500]
+                f.text = texts.get(f.id, "").strip()[:500]
             else:
                 f.checked = bool(checks.get(f.id, False))
-                if f.required and not f.checked:
-                    raise Refused(
-                        "check_required",
-                        f"「{f.label or 'チェック欄'}」にチェックしてください。",
-                        422,
-                        field=f.id,
-                    )
         party.status = "signed"
         self.audit.append(now, "signed", party.id, ip, ua, seal=seal_blob_id)
         self._record(PartySigned(tenant_id=self.tenant_id, envelope_id=self.id, party_id=party.id))
         if self.current_order() is None:
             self._all_signed(now)
         else:
-            self._ask_next_order(now, new_secret, link_base)
+            self._ask_next_order(now, new_token, link_for)
 
     def _all_signed(self, now: datetime) -> None:
         self.status = "signed"
         self.signed_at = now
         self.audit.append(now, "all_signed")
         self._record(
-            EnvelopeCompleted(
+            EnvelopeSigned(
                 tenant_id=self.tenant_id,
                 envelope_id=self.id,
                 document_id=self.document_id,
@@ -323,7 +327,7 @@ class Envelope(BaseModel):
             contact=party.contact,
             signing_order=party.signing_order,
             events=[
-                {"at": e.at.isoformat(), "action": e.action, "ip": e.ip, "user_agent": e.user_agent}
+                AuditEventRecord(at=e.at, action=e.action, ip=e.ip, user_agent=e.user_agent)
                 for e in self.audit.for_party(party.id)
             ],
         )
@@ -333,21 +337,29 @@ class Envelope(BaseModel):
         finished_blob_id: str,
         sha256: str,
         now: datetime,
-        new_secret: NewSecret,
-        link_base: str,
+        new_token: NewId,
+        link_for: LinkFor,
     ) -> None:
         """The finished PDF exists: every party, signer or share-only, gets it (G7)."""
         if self.status == "completed":
             return
         if self.status != "signed":
-            raise Refused("not_signed", "全員の署名が完了していません。", 409)
+            raise Refused(RefusalCode.not_signed)
         self.status = "completed"
         self.completed_at = now
         self.finished_blob_id = finished_blob_id
         self.finished_sha256 = sha256
-        self.audit.append(now, "completed", sha256=sha256)
+        entry = self.audit.append(now, "completed", sha256=sha256)
         for party in self.parties:
-            self._notify(party, "signature_completed", new_secret, link_base, now)
+            self._notify(party, "signature_completed", new_token(), link_for, entry.seq)
+        self._record(
+            EnvelopeCompleted(
+                tenant_id=self.tenant_id,
+                envelope_id=self.id,
+                document_id=self.document_id,
+                finished_sha256=sha256,
+            )
+        )
 
     # --- plumbing for the handler ------------------------------------------------------
 
@@ -361,8 +373,3 @@ class Envelope(BaseModel):
     def collect_links(self) -> list[SignerLink]:
         links, self._links = self._links, []
         return links
-
-
-_LOCKED_MESSAGE = (
-    "アクセスコードの入力回数の上限に達したため、ロックされました。送信者にお問い合わせください。"
-)

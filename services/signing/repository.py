@@ -1,6 +1,7 @@
 """Loads and saves envelopes through the store port, with their signer links and events."""
 
 from services.common.messages import Refused
+from services.common.refusals import RefusalCode
 from services.common.staging import stage
 from services.common.store import Collection, UnitOfWork
 from services.signing.credentials import token_hash
@@ -10,8 +11,6 @@ COLLECTIONS = (
     Collection("envelopes", indexed=("tenant_id", "status", "document_id")),
     Collection("signer_links", indexed=("envelope_id",)),
 )
-
-_INVALID_LINK = "このリンクは無効です。メールまたはSMSのリンクを確認してください。"
 
 
 class EnvelopeRepository:
@@ -23,16 +22,16 @@ class EnvelopeRepository:
         """Another tenant's envelope is as absent as a missing one."""
         doc = await self._uow.get("envelopes", envelope_id)
         if doc is None or doc["tenant_id"] != tenant_id:
-            raise Refused("envelope_not_found", "署名依頼が見つかりません。", 404)
+            raise Refused(RefusalCode.envelope_not_found)
         return Envelope.model_validate(doc)
 
     async def by_token(self, token: str) -> tuple[Envelope, str]:
         link = await self._uow.get("signer_links", token_hash(token))
         if link is None:
-            raise Refused("link_invalid", _INVALID_LINK, 404)
+            raise Refused(RefusalCode.link_invalid)
         doc = await self._uow.get("envelopes", link["envelope_id"])
         if doc is None:
-            raise Refused("link_invalid", _INVALID_LINK, 404)
+            raise Refused(RefusalCode.link_invalid)
         return Envelope.model_validate(doc), link["party_id"]
 
     def save(self, envelope: Envelope) -> None:
@@ -40,7 +39,7 @@ class EnvelopeRepository:
             self._uow.save(
                 "signer_links",
                 {
-                    "id": link.token_hash,
+                    "id": token_hash(link.token),
                     "version": 0,
                     "envelope_id": envelope.id,
                     "party_id": link.party_id,

@@ -95,7 +95,7 @@ async def test_contract_flow_end_to_end(stack, inbox, tmp_path):
         # 1. upload: a non-PDF is refused with a reason, a PDF is adopted
         bad = await api.post("/api/v1/documents", files={"file": ("x.pdf", b"hello", "text/plain")})
         assert bad.status_code == 422
-        assert bad.json()["error"]["code"] == "not_pdf"
+        assert bad.json()["code"] == "not_pdf"
         up = await api.post(
             "/api/v1/documents",
             files={"file": ("賃貸借契約書.pdf", lease_pdf(), "application/pdf")},
@@ -112,6 +112,9 @@ async def test_contract_flow_end_to_end(stack, inbox, tmp_path):
         envelope_id = created.json()["id"]
         sent = await api.post(f"/api/v1/envelopes/{envelope_id}/send")
         assert sent.status_code == 200, sent.text
+        early = await api.get(f"/api/v1/envelopes/{envelope_id}/download")
+        assert early.status_code == 409 and early.json()["code"] == "not_finished"
+        assert early.headers["content-type"] == "application/problem+json"
 
         # 3. party 1 gets an email with a link and the comment; party 2 nothing yet
         [mail1] = await wait_for_mail(inbox, "sato@example.jp")
@@ -178,11 +181,11 @@ async def test_tenants_are_isolated_and_keys_required(stack):
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as anonymous:
         response = await anonymous.get("/api/v1/envelopes/whatever")
         assert response.status_code == 401
-        assert response.json()["error"]["code"] == "api_key_required"
+        assert response.json()["code"] == "api_key_required"
         response = await anonymous.get(
             "/api/v1/envelopes/whatever", headers={"Authorization": "Bearer nope"}
         )
-        assert response.json()["error"]["code"] == "api_key_invalid"
+        assert response.json()["code"] == "api_key_invalid"
 
 
 async def test_bad_envelope_input_gets_a_machine_readable_error(stack):
@@ -195,24 +198,24 @@ async def test_bad_envelope_input_gets_a_machine_readable_error(stack):
         body["parties"][1]["email"] = None
         response = await api.post("/api/v1/envelopes", json=body)
         assert response.status_code == 422
-        assert response.json()["error"]["code"] == "contact_required"
+        assert response.json()["code"] == "contact_required"
         missing = await api.post(
             "/api/v1/envelopes", json={**parties_and_fields(), "document_id": "nope"}
         )
         assert missing.status_code == 404
-        assert missing.json()["error"]["code"] == "document_not_found"
+        assert missing.json()["code"] == "document_not_found"
         schema = await api.post("/api/v1/envelopes", json={"title": "x"})
         assert schema.status_code == 422
-        assert schema.json()["error"]["code"] == "invalid_request"
+        assert schema.json()["code"] == "invalid_input"
         empty = await api.post(
             "/api/v1/documents", files={"file": ("e.pdf", b"", "application/pdf")}
         )
-        assert empty.status_code == 422 and empty.json()["error"]["code"] == "empty_file"
+        assert empty.status_code == 422 and empty.json()["code"] == "empty_file"
         huge = b"%PDF-1.7\n" + b"0" * (21 * 1024 * 1024)
         too_big = await api.post(
             "/api/v1/documents", files={"file": ("big.pdf", huge, "application/pdf")}
         )
         assert too_big.status_code == 413
-        assert too_big.json()["error"]["code"] == "file_too_large"
+        assert too_big.json()["code"] == "file_too_large"
         link = await api.get("/s/not-a-real-token")
         assert link.status_code == 404 and "このリンクは無効です" in link.text

@@ -45,7 +45,7 @@ async def test_a_dead_service_gets_a_clear_503_not_a_hang(stack):
         async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=30) as api:
             response = await api.get("/api/v1/envelopes/whatever")
         assert response.status_code == 503
-        error = response.json()["error"]
-        assert error["code"] == "service_unavailable" and error["detail"]["service"] == "signing"
+        problem = response.json()
+        assert problem["code"] == "service_unavailable" and problem["params"]["service"] == "signing"
     finally:
         await stack.respawn("signing")

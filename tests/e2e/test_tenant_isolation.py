@@ -52,7 +52,7 @@ async def test_another_agency_sees_nothing_of_ours_on_any_endpoint(stack):
         for method, path, body in attempts:
             response = await http.request(method, path, headers=theirs, json=body)
             assert response.status_code == 404, (method, path, response.text)
-            assert response.json()["error"]["code"] in ("document_not_found", "envelope_not_found")
+            assert response.json()["code"] in ("document_not_found", "envelope_not_found")
         # and ours is untouched: still a draft, still ours
         mine = await http.get(f"/api/v1/envelopes/{envelope_id}", headers=ours)
         assert mine.json()["status"] == "draft"

@@ -13,8 +13,9 @@ from services.common.events import NotificationRequested
 from services.common.runtime import ServiceRuntime
 from services.common.settings import Settings
 from services.notify.errors import TransientDeliveryError
-from services.notify.handlers import COLLECTIONS, NotifyHandlers
+from services.notify.handlers import NotifyHandlers
 from services.notify.mail import MailSender
+from services.notify.repository import COLLECTIONS
 from services.notify.sms import SmsSender
 from tests.support.stack import free_port
 

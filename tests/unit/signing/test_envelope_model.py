@@ -1,28 +1,40 @@
-"""Rules of the envelope aggregate (S7, S9, S11, S13, S16, G2, G7), without any I/O."""
+"""Rules of the envelope aggregate (S7, S9, S11, S13, S16, G2, G7), without any I/O.
+
+Ids, tokens and digests are plain values here: the model draws and hashes nothing."""
 
 import itertools
 from datetime import UTC, datetime
 
 import pytest
 
+from services.common.commands import FieldInput, PartyInput
 from services.common.events import (
     EnvelopeCompleted,
     EnvelopeSent,
+    EnvelopeSigned,
     NotificationRequested,
     PartySigned,
 )
 from services.common.messages import Refused
-from services.common.queries import FieldInput, PageSize, PartyInput
+from services.common.refusals import RefusalCode
+from services.common.values import PageSize
 from services.signing.model import MAX_ACCESS_ATTEMPTS, Envelope
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 A4 = [PageSize(width=595, height=842), PageSize(width=595, height=842)]
-LINK = "https://shomei.example"
 
 
-def secrets_counter():
+def LINK(token: str) -> str:
+    return f"https://shomei.example/s/{token}"
+
+
+def secrets_counter(prefix: str = "secret"):
     counter = itertools.count()
-    return lambda: f"secret-{next(counter)}"
+    return lambda: f"{prefix}-{next(counter)}"
+
+
+def digest(code: str) -> str:
+    return f"digest-of-{code}"
 
 
 def party(name: str, order: int | None = 1, **kw) -> PartyInput:
@@ -45,7 +57,9 @@ def make(parties, fields=None) -> Envelope:
         pages=A4,
         parties=parties,
         fields=fields,
+        code_digests=[digest(p.access_code) if p.access_code else None for p in parties],
         now=NOW,
+        new_id=secrets_counter("id"),
     )
 
 
@@ -53,16 +67,16 @@ def notifications(envelope: Envelope) -> list[NotificationRequested]:
     return [e for e in envelope.collect_events() if isinstance(e, NotificationRequested)]
 
 
-def sign(envelope: Envelope, party_index: int, new_secret, session=None) -> None:
+def sign(envelope: Envelope, party_index: int, new_secret, session_hash=None) -> None:
     envelope.sign(
         envelope.parties[party_index].id,
-        session=session,
+        session_hash=session_hash,
         seal_blob_id="seal",
         texts={},
         checks={},
         now=NOW,
-        new_secret=new_secret,
-        link_base=LINK,
+        new_token=new_secret,
+        link_for=LINK,
     )
 
 
@@ -93,7 +107,7 @@ def test_signing_out_of_turn_is_refused():
     envelope.send(NOW, secrets_counter(), LINK)
     with pytest.raises(Refused) as exc:
         sign(envelope, 1, secrets_counter())
-    assert exc.value.code == "not_your_turn"
+    assert exc.value.code == RefusalCode.not_your_turn
 
 
 def test_g7_last_signature_completes_and_everyone_gets_the_finished_contract():
@@ -104,13 +118,17 @@ def test_g7_last_signature_completes_and_everyone_gets_the_finished_contract():
     sign(envelope, 0, new_secret)
     events = envelope.collect_events()
     assert any(isinstance(e, PartySigned) for e in events)
-    completed = [e for e in events if isinstance(e, EnvelopeCompleted)]
-    assert len(completed) == 1 and completed[0].audit_digest == envelope.audit.digest
+    signed = [e for e in events if isinstance(e, EnvelopeSigned)]
+    assert len(signed) == 1 and signed[0].audit_digest == envelope.audit.digest
+    assert not any(isinstance(e, EnvelopeCompleted) for e in events)
     assert envelope.status == "signed"
     envelope.complete("blob", "sha", NOW, new_secret, LINK)
-    done = notifications(envelope)
+    events = envelope.collect_events()
+    done = [e for e in events if isinstance(e, NotificationRequested)]
     assert {e.kind for e in done} == {"signature_completed"}
     assert len(done) == 2
+    assert all(e.params["download_url"].startswith("https://shomei.example/s/") for e in done)
+    assert [e.finished_sha256 for e in events if isinstance(e, EnvelopeCompleted)] == ["sha"]
     assert envelope.status == "completed"
 
 
@@ -121,7 +139,7 @@ def test_s11_share_only_party_has_no_order_and_cannot_hold_a_signature_box():
     assert envelope.parties[1].status == "share_only"
     with pytest.raises(Refused) as exc:
         make(parties, [box(0), box(1)])
-    assert exc.value.code == "field_for_share_only"
+    assert exc.value.code == RefusalCode.field_for_share_only
 
 
 @pytest.mark.parametrize(
@@ -147,11 +165,11 @@ def test_s11_share_only_party_has_no_order_and_cannot_hold_a_signature_box():
         ([party("A 一", signs=False)], [], "signer_required"),
     ],
 )
-def test_bad_envelope_input_is_refused_with_a_reason(parties, fields, code):
+def test_bad_envelope_input_is_refused_with_a_code_and_where(parties, fields, code):
     with pytest.raises(Refused) as exc:
         make(parties, fields)
     assert exc.value.code == code
-    assert exc.value.status == 422
+    assert {"party", "field"} & set(exc.value.params) or code == "signer_required"
 
 
 def test_g2_wrong_access_code_counts_attempts_then_locks_and_tells_the_sender():
@@ -159,18 +177,18 @@ def test_g2_wrong_access_code_counts_attempts_then_locks_and_tells_the_sender():
     envelope.send(NOW, secrets_counter(), LINK)
     envelope.collect_events()
     pid = envelope.parties[0].id
+
+    def attempt(correct: bool):
+        return envelope.verify_access_code(pid, correct=correct, session_hash="s", now=NOW)
+
     for left in range(MAX_ACCESS_ATTEMPTS - 1, 0, -1):
-        with pytest.raises(Refused) as exc:
-            envelope.verify_access_code(pid, "00000000", NOW, secrets_counter())
-        assert exc.value.detail["attempts_left"] == left
-    with pytest.raises(Refused) as exc:
-        envelope.verify_access_code(pid, "00000000", NOW, secrets_counter())
-    assert exc.value.code == "party_locked"
+        result = attempt(False)
+        assert not result.granted and not result.locked and result.attempts_left == left
+    assert attempt(False).locked
     assert envelope.parties[0].status == "locked"
     told = notifications(envelope)
     assert [(e.kind, e.to) for e in told] == [("access_locked", "staff@demo.example")]
-    with pytest.raises(Refused):
-        envelope.verify_access_code(pid, "19850505", NOW, secrets_counter())
+    assert attempt(True).locked  # a right code no longer opens a locked party
 
 
 def test_g2_signing_needs_the_session_from_a_right_access_code():
@@ -179,23 +197,23 @@ def test_g2_signing_needs_the_session_from_a_right_access_code():
     envelope.send(NOW, new_secret, LINK)
     pid = envelope.parties[0].id
     with pytest.raises(Refused) as exc:
-        sign(envelope, 0, new_secret, session=None)
-    assert exc.value.code == "access_code_required"
-    session = envelope.verify_access_code(pid, "19850505", NOW, new_secret)
-    assert envelope.has_access(pid, session)
+        sign(envelope, 0, new_secret, session_hash=None)
+    assert exc.value.code == RefusalCode.access_code_required
+    result = envelope.verify_access_code(pid, correct=True, session_hash="session-1", now=NOW)
+    assert result.granted
+    assert envelope.has_access(pid, "session-1")
     assert not envelope.has_access(pid, "forged")
-    sign(envelope, 0, new_secret, session=session)
+    sign(envelope, 0, new_secret, session_hash="session-1")
     assert envelope.parties[0].status == "signed"
 
 
-def test_secrets_are_stored_only_as_hashes():
+def test_the_model_keeps_only_the_digest_it_is_given_and_hands_out_new_link_tokens():
     envelope = make([party("A 一", access_code="19850505")])
     envelope.send(NOW, secrets_counter(), LINK)
     dumped = envelope.model_dump_json()
-    assert "19850505" not in dumped
+    assert "19850505" not in dumped.replace("digest-of-19850505", "")
     assert "secret-0" not in dumped
-    links = envelope.collect_links()
-    assert links and all(len(link.token_hash) == 64 for link in links)
+    assert [link.token for link in envelope.collect_links()] == ["secret-0"]
 
 
 def test_audit_trail_is_hash_chained_and_detects_tampering():
@@ -214,4 +232,6 @@ def test_required_text_field_must_be_filled():
     envelope.send(NOW, new_secret, LINK)
     with pytest.raises(Refused) as exc:
         sign(envelope, 0, new_secret)
-    assert exc.value.code == "text_required"
+    assert exc.value.code == RefusalCode.text_required
+    assert exc.value.params["label"] == "住所"
+    assert envelope.fields[0].seal_blob_id is None  # a refused signature changes nothing

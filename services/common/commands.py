@@ -1,0 +1,194 @@
+"""Commands: a caller wants a change in one service, and its answer.
+
+Each names its reply model; the service answers on `<service>.query`.
+"""
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.common.messages import Command
+from services.common.values import FieldType, PageSize, PartyKind, PartyRole
+from services.common.views import (
+    AccessCodeChecked,
+    DocumentView,
+    EnvelopeView,
+    SealView,
+    SignerView,
+)
+
+
+class Input(BaseModel):
+    """What a caller typed: unknown fields are refused, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+# --- document ---------------------------------------------------------------------------
+
+
+class AdoptDocument(Command[DocumentView]):
+    """Take an uploaded blob as a contract PDF, once it passes inspection (S3)."""
+
+    kind: Literal["document.adopt"] = "document.adopt"
+    tenant_id: str
+    """The agency that uploaded it."""
+    blob_id: str
+    """The uploaded bytes."""
+    filename: str
+    """The name the file was uploaded with."""
+
+
+# --- signing ----------------------------------------------------------------------------
+
+
+class PartyInput(Input):
+    """One party (送信先) of a new envelope, in the order entered."""
+
+    role: PartyRole = "tenant"
+    """The party's role in the contract."""
+    kind: PartyKind = "individual"
+    """individual, corporation or corporation_registered: decides the seal's shape."""
+    name: str = Field(min_length=1, max_length=100)
+    """Name, as it appears on the seal and in the audit certificate (1–100 characters)."""
+    email: str | None = Field(default=None, max_length=254)
+    """Where the request goes by e-mail (up to 254 characters)."""
+    phone: str | None = Field(default=None, max_length=20)
+    """Japanese mobile number without hyphens (070/080/090, 11 digits), for SMS when there is
+    no e-mail; individuals only (S9)."""
+    signs: bool = True
+    """False: the party only receives the finished contract and has no order (S11)."""
+    signing_order: int | None = Field(default=None, ge=1, le=99)
+    """1 signs first; equal numbers sign in parallel (1–99, default 1) (S13)."""
+    access_code: str | None = Field(default=None, max_length=64)
+    """A code the party must enter before seeing the contract: letters and digits, up to 64
+    (S7). Stored only as a keyed hash."""
+    access_code_hint: str | None = Field(default=None, max_length=200)
+    """Shown to the party with the code prompt, e.g. 生年月日（西暦8桁） (up to 200)."""
+    comment: str | None = Field(default=None, max_length=2000)
+    """A message to the party in the request (up to 2000 characters)."""
+
+
+class FieldInput(Input):
+    """A box one party fills, in PDF points on the page as displayed (after its rotation):
+    origin at the page's top-left corner, y growing downward. A PDF's own user space starts
+    bottom-left with y up; these coordinates do not."""
+
+    party: int = Field(ge=0)
+    """Index of the party in `parties`, from 0."""
+    type: FieldType = "signature"
+    """signature (the party's seal), text or checkbox."""
+    page: int = Field(ge=1)
+    """Page number, from 1."""
+    x: float = Field(ge=0)
+    """Left edge: points from the page's left edge."""
+    y: float = Field(ge=0)
+    """Top edge: points from the page's top edge, downward."""
+    width: float = Field(gt=0)
+    """Width in points; the box must stay on the page."""
+    height: float = Field(gt=0)
+    """Height in points; the box must stay on the page."""
+    required: bool = True
+    """A required text or checkbox must be filled before the party can sign."""
+    label: str | None = Field(default=None, max_length=100)
+    """Shown next to a text or checkbox field (up to 100 characters)."""
+
+
+class SignerContext(BaseModel):
+    """Where a signer's request came from, for the audit trail."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    ip: str | None = None
+    """The client's IP address as the gateway saw it."""
+    user_agent: str | None = None
+    """The browser's User-Agent, cut to 300 characters."""
+
+
+class CreateEnvelope(Command[EnvelopeView]):
+    """Create a draft signature request (S1–S16)."""
+
+    kind: Literal["signing.create_envelope"] = "signing.create_envelope"
+    tenant_id: str
+    """The sending agency."""
+    sender_name: str
+    """The agency's name, shown to the parties."""
+    sender_email: str | None = None
+    """Where the agency hears of locked parties."""
+    title: str
+    """文書名."""
+    document_id: str
+    """The contract PDF."""
+    document_pages: list[PageSize]
+    """The PDF's page sizes, to check that boxes stay on their page."""
+    parties: list[PartyInput]
+    """The parties, in the order entered."""
+    fields: list[FieldInput]
+    """The boxes the parties fill."""
+
+
+class SendEnvelope(Command[EnvelopeView]):
+    """Send a draft: the first signing order is asked (S13)."""
+
+    kind: Literal["signing.send"] = "signing.send"
+    tenant_id: str
+    """The sending agency."""
+    envelope_id: str
+    """The draft to send."""
+
+
+class OpenSignerLink(Command[SignerView]):
+    """A signer opened their link: what they may see; the first view is recorded (G1)."""
+
+    kind: Literal["signing.open_link"] = "signing.open_link"
+    token: str
+    """The link's token."""
+    session: str | None = None
+    """The access session from the signer's cookie, if any."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+class VerifyAccessCode(Command[AccessCodeChecked]):
+    """A signer entered an access code (G2); a wrong one counts towards the lock."""
+
+    kind: Literal["signing.verify_access_code"] = "signing.verify_access_code"
+    token: str
+    """The link's token."""
+    code: str
+    """What the signer typed."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+class SignAsParty(Command[SignerView]):
+    """A signer presses their seal and signs (G3, G4)."""
+
+    kind: Literal["signing.sign"] = "signing.sign"
+    token: str
+    """The link's token."""
+    session: str | None = None
+    """The access session from the signer's cookie, if any."""
+    seal_blob_id: str
+    """The drawn seal to place in the party's signature boxes."""
+    texts: dict[str, str] = Field(default_factory=dict)
+    """Text fields by field id."""
+    checks: dict[str, bool] = Field(default_factory=dict)
+    """Checkbox fields by field id."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+# --- seal -------------------------------------------------------------------------------
+
+
+class DrawSeal(Command[SealView]):
+    """Draw (or find, by content) the seal for a name."""
+
+    kind: Literal["seal.draw"] = "seal.draw"
+    tenant_id: str
+    """The agency, for whom the seal is kept."""
+    name: str
+    """The party's name as entered."""
+    party_kind: PartyKind = "individual"
+    """individual: the surname in a circle; corporations: the name in a square."""

@@ -1,0 +1,241 @@
+"""What services answer: one reply model per command and query.
+
+The gateway returns most of them as they are from the public API, so every field says what
+it means; nothing here carries a blob id a caller could not use, except where a gateway
+route streams that blob.
+"""
+
+from datetime import datetime
+from typing import Literal
+
+from services.common.messages import Model
+from services.common.values import (
+    EnvelopeStatus,
+    FieldType,
+    PageSize,
+    PartyKind,
+    PartyRole,
+    PartyStatus,
+    Placement,
+)
+
+
+class HealthView(Model):
+    """A service answers: it is up and reads its queue."""
+
+    service: str
+    """The service's name."""
+    status: Literal["ok"] = "ok"
+    """Always "ok" when it answers at all."""
+
+
+# --- document ---------------------------------------------------------------------------
+
+
+class DocumentView(Model):
+    """An uploaded contract PDF (S3)."""
+
+    id: str
+    """The document's id, to name it in an envelope."""
+    filename: str
+    """The uploaded file's name, cleaned of folders and control characters."""
+    sha256: str
+    """SHA-256 of the uploaded bytes, hex."""
+    page_count: int
+    """Number of pages."""
+    pages: list[PageSize]
+    """Each page's size as displayed, in PDF points: the frame for field coordinates."""
+    created_at: datetime
+    """When it was uploaded (UTC)."""
+    finished: bool
+    """True once the sealed, signed PDF exists."""
+    finished_sha256: str | None = None
+    """SHA-256 of the finished PDF, hex, once it exists."""
+
+
+class PageImageView(Model):
+    """A page rendered as PNG, kept as a blob the gateway streams."""
+
+    blob_id: str
+    """The PNG's blob."""
+
+
+class FinishedDocumentView(Model):
+    """The finished, sealed PDF, kept as a blob the gateway streams."""
+
+    blob_id: str
+    """The PDF's blob."""
+    sha256: str
+    """SHA-256 of the finished PDF, hex."""
+    filename: str
+    """The original upload's file name."""
+
+
+# --- seal --------------------------------------------------------------------------------
+
+
+class SealView(Model):
+    """A drawn seal (印影), kept as a PNG blob."""
+
+    blob_id: str
+    """The PNG's blob."""
+    text: str
+    """The characters on the seal."""
+    style: str
+    """personal_round, corporate_round or corporate_square."""
+
+
+# --- signing -----------------------------------------------------------------------------
+
+
+class HistoryEntryView(Model):
+    """One step of a party's history (D3)."""
+
+    at: datetime
+    """When (UTC)."""
+    action: str
+    """asked, opened, access_code_failed, access_verified, locked, signed …"""
+    ip: str | None = None
+    """The signer's IP address, for steps the signer took."""
+
+
+class PartyView(Model):
+    """A party of an envelope, as the sender sees it."""
+
+    id: str
+    """The party's id."""
+    role: PartyRole
+    """The party's role in the contract."""
+    kind: PartyKind
+    """Individual or corporation."""
+    name: str
+    """Name as entered."""
+    email: str | None
+    """Where the request goes by e-mail."""
+    phone: str | None
+    """Japanese mobile number for SMS, when no e-mail."""
+    signs: bool
+    """False: only receives the finished contract (S11)."""
+    signing_order: int | None
+    """1 signs first; equal numbers sign in parallel; null when the party does not sign."""
+    status: PartyStatus
+    """waiting, asked, signed, locked (too many wrong access codes) or share_only."""
+    access_code: bool
+    """True when the party must enter an access code; the code itself is never shown."""
+    history: list[HistoryEntryView]
+    """What happened to this party, oldest first."""
+
+
+class FieldView(Model):
+    """A box a party fills: a seal, a text or a check mark."""
+
+    id: str
+    """The field's id."""
+    party_id: str
+    """The party who fills it."""
+    type: FieldType
+    """signature (the seal), text or checkbox."""
+    placement: Placement
+    """Where, in PDF points on the page as displayed: origin top-left, y downward."""
+    required: bool
+    """The party cannot sign while a required text or checkbox is empty."""
+    label: str | None = None
+    """Shown next to a text or checkbox field."""
+    text: str | None = None
+    """The text entered, once signed."""
+    checked: bool | None = None
+    """The check mark, once signed."""
+
+
+class EnvelopeView(Model):
+    """A signature request (署名依頼) and where each party stands (D3)."""
+
+    id: str
+    """The envelope's id."""
+    title: str
+    """文書名."""
+    status: EnvelopeStatus
+    """draft, sent, signed (all signed; the PDF is being finished) or completed."""
+    document_id: str
+    """The contract PDF it is about."""
+    sender_name: str
+    """The agency that sends it."""
+    created_at: datetime
+    """When it was created (UTC)."""
+    sent_at: datetime | None = None
+    """When it was sent (UTC)."""
+    signed_at: datetime | None = None
+    """When the last signing party signed (UTC)."""
+    completed_at: datetime | None = None
+    """When the finished PDF was ready (UTC)."""
+    finished: bool
+    """True when the finished PDF can be downloaded."""
+    audit_digest: str
+    """Hash of the last audit entry: the finished PDF carries it."""
+    audit_intact: bool
+    """False if any audit entry was altered."""
+    parties: list[PartyView]
+    """In the order they were entered."""
+    fields: list[FieldView]
+    """Every box of every party."""
+
+
+class SignerPartyView(Model):
+    """The party a signer link belongs to, as the signer's pages need it."""
+
+    id: str
+    """The party's id."""
+    name: str
+    """Name as the sender entered it."""
+    kind: PartyKind
+    """Individual or corporation: the seal's shape."""
+    role: PartyRole
+    """The party's role in the contract."""
+    status: PartyStatus
+    """waiting, asked, signed, locked or share_only."""
+    signs: bool
+    """False for a party that only receives the contract."""
+    access_code_required: bool
+    """The party must enter an access code before seeing the contract."""
+    access_code_hint: str | None = None
+    """The sender's hint for the access code."""
+    has_access: bool
+    """This session may see the contract (no code needed, or the right code entered)."""
+
+
+class SignerView(Model):
+    """What a signer link opens (G1–G4)."""
+
+    tenant_id: str
+    """The agency, for the gateway's further reads."""
+    envelope_id: str
+    """The envelope's id."""
+    envelope_status: EnvelopeStatus
+    """draft, sent, signed or completed."""
+    document_id: str
+    """The contract PDF."""
+    title: str
+    """文書名."""
+    sender_name: str
+    """The agency that sent it."""
+    finished: bool
+    """True when the finished PDF can be downloaded."""
+    party: SignerPartyView
+    """The party the link belongs to."""
+    fields: list[FieldView]
+    """This party's boxes."""
+
+
+class AccessCodeChecked(Model):
+    """The outcome of an access-code attempt; a wrong code is recorded, so it is an answer."""
+
+    granted: bool
+    """True when the code was right."""
+    session: str | None = None
+    """A new access session for the signer's cookie, when granted."""
+    locked: bool = False
+    """True when this attempt used up the last try (G2)."""
+    attempts_left: int | None = None
+    """Tries left after a wrong code."""
+    signer: SignerView
+    """The signer's view after the attempt."""
