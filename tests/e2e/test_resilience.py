@@ -46,6 +46,8 @@ async def test_a_dead_service_gets_a_clear_503_not_a_hang(stack):
             response = await api.get("/api/v1/envelopes/whatever")
         assert response.status_code == 503
         problem = response.json()
-        assert problem["code"] == "service_unavailable" and problem["params"]["service"] == "signing"
+        assert (
+            problem["code"] == "service_unavailable" and problem["params"]["service"] == "signing"
+        )
     finally:
         await stack.respawn("signing")

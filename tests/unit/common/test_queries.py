@@ -5,7 +5,6 @@ import asyncio
 from typing import Literal
 
 import pytest
-
 from pydantic import BaseModel
 
 from services.common.answers import answer_queries
