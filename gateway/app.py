@@ -9,7 +9,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from gateway import dev
 from gateway.api import routes as api
 from gateway.backends import Backends
-from gateway.refusals import GatewayCode, Problem, language
+from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.signer import routes as signer
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
 from gateway.upload_limit import UploadLimit
@@ -74,6 +74,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    plain_openapi = app.openapi
+    app.openapi = lambda: api.problems_as_problem_json(plain_openapi())  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
@@ -106,13 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """RFC 9457 on the API, in the caller's language; a Japanese page elsewhere."""
         if not request.url.path.startswith("/api/"):
             return _error_page(request, problem.status, problem.message("ja"))
-        lang = language(request.headers.get("accept-language"))
-        return JSONResponse(
-            problem.details(lang).model_dump(mode="json"),
-            status_code=problem.status,
-            media_type="application/problem+json",
-            headers={"Content-Language": lang},
-        )
+        return problem_response(problem, request.headers.get("accept-language"))
 
     def _error_page(request: Request, status: int, message: str) -> HTMLResponse:
         return app.state.templates.TemplateResponse(

@@ -3,8 +3,10 @@
 A plain ASGI middleware: Starlette's `BaseHTTPMiddleware` would cost every request.
 """
 
-from starlette.responses import JSONResponse
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from gateway.refusals import GatewayCode, Problem, problem_response
 
 UPLOAD_PATH = "/api/v1/documents"
 MULTIPART_OVERHEAD = 64 * 1024
@@ -22,17 +24,8 @@ class UploadLimit:
             and scope["path"] == UPLOAD_PATH
             and self._declared_length(scope) > self.max_bytes + MULTIPART_OVERHEAD
         ):
-            megabytes = self.max_bytes // (1024 * 1024)
-            response = JSONResponse(
-                {
-                    "error": {
-                        "code": "file_too_large",
-                        "message": f"The file is larger than {megabytes} MB.",
-                        "detail": {"max_bytes": self.max_bytes},
-                    }
-                },
-                status_code=413,
-            )
+            problem = Problem(GatewayCode.file_too_large, limit_mb=self.max_bytes // (1024 * 1024))
+            response = problem_response(problem, Headers(scope=scope).get("accept-language"))
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)

@@ -28,7 +28,8 @@ from services.common.queries import GetDocument, GetEnvelope, GetFinishedDocumen
 from services.common.refusals import RefusalCode
 from services.common.views import DocumentView, EnvelopeView
 
-PROBLEM = {"model": ProblemDetails, "content": {"application/problem+json": {}}}
+PROBLEM_JSON = "application/problem+json"
+PROBLEM = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
 
 
 def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -172,6 +173,18 @@ async def download(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> Strea
         media_type="application/pdf",
         headers={"Content-Disposition": _attachment(finished.filename)},
     )
+
+
+def problems_as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI files a response model under the route's media type; problems are
+    `application/problem+json`, so their schema moves there."""
+    for methods in schema.get("paths", {}).values():
+        for operation in methods.values():
+            for response in operation.get("responses", {}).values():
+                content = response.get("content", {})
+                if PROBLEM_JSON in content and "application/json" in content:
+                    content[PROBLEM_JSON] = content.pop("application/json")
+    return schema
 
 
 def _attachment(filename: str) -> str:

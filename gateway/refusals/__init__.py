@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
+from starlette.responses import JSONResponse
 
 from gateway.refusals import en, ja
 from services.common.refusals import RefusalCode
@@ -168,6 +169,17 @@ class Problem(Exception):
                     )
                 )
         return problems
+
+
+def problem_response(problem: Problem, accept_language: str | None) -> JSONResponse:
+    """RFC 9457 `application/problem+json`, in the caller's language."""
+    lang = language(accept_language)
+    return JSONResponse(
+        problem.details(lang).model_dump(mode="json"),
+        status_code=problem.status,
+        media_type="application/problem+json",
+        headers={"Content-Language": lang},
+    )
 
 
 def language(accept_language: str | None) -> Language:
