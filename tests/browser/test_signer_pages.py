@@ -71,6 +71,7 @@ async def test_a_signer_signs_on_a_phone(stack, inbox, phone, tmp_path):
     await page.fill("#code", "12345678")
     await page.click("button[type=submit]")
     assert "あと4回" in await page.locator("[role=alert]").inner_text()
+    await page.screenshot(path=str(tmp_path / "wrong-code.png"), full_page=True)
 
     await page.fill("#code", "19850505")
     await page.click("button[type=submit]")
@@ -89,3 +90,7 @@ async def test_a_signer_signs_on_a_phone(stack, inbox, phone, tmp_path):
     await page.get_by_label("重要事項説明を受けました").check()
     await page.click("#sign")
     await page.wait_for_selector("text=署名が完了しました")
+
+    await page.goto(link.rsplit("/", 1)[0] + "/not-a-token")
+    assert "このリンクは無効です" in await page.locator("[role=alert]").inner_text()
+    await page.screenshot(path=str(tmp_path / "invalid-link.png"), full_page=True)
