@@ -82,6 +82,10 @@ class Request[R: BaseModel](Message):
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
+        kind = cls.model_fields["kind"]
+        if kind.description is None:
+            kind.description = "Picks the handler: always this value for this request."
+            cls.model_rebuild(force=True)
         for base in cls.__mro__:
             args = getattr(base, "__pydantic_generic_metadata__", {}).get("args", ())
             if args and isinstance(args[0], type) and issubclass(args[0], BaseModel):

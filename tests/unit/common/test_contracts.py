@@ -115,3 +115,15 @@ def test_unknown_fields_of_api_bodies_are_refused_not_ignored(openapi):
     schemas = openapi["components"]["schemas"]
     for name in ("EnvelopeRequest", "PartyInput", "FieldInput"):
         assert schemas[name]["additionalProperties"] is False, name
+
+
+@pytest.mark.parametrize("document", ASYNCAPI, ids=lambda p: p.stem)
+def test_every_field_of_every_message_and_reply_is_described(document: Path):
+    spec = json.loads(document.read_text(encoding="utf-8"))
+    missing = [
+        f"{model}.{name}"
+        for model, schema in spec["components"]["schemas"].items()
+        for name, field in schema.get("properties", {}).items()
+        if not field.get("description")
+    ]
+    assert missing == []
