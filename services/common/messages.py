@@ -7,7 +7,7 @@ model back and the AsyncAPI documents show it.
 """
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -120,9 +120,3 @@ class Answer(Model):
     error: Refusal | None = None
     """Why the service said no."""
 
-
-class Acknowledged(Model):
-    """A reply that carries nothing but "done"."""
-
-    status: Literal["ok"] = "ok"
-    """Always "ok"."""
