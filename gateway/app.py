@@ -70,7 +70,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(
         title="Shomei API",
         version="1",
-        description="Electronic contracts for real-estate agencies (署名依頼).",
+        description=(
+            "Electronic contracts for real-estate agencies (署名依頼).\n\n"
+            "Signature boxes are placed in PDF points on the page as displayed (after its "
+            "rotation): origin at the top-left corner, y growing downward.\n\n"
+            "Errors are RFC 9457 `application/problem+json` documents with a stable `code`, "
+            "its `params` and, for field problems, `errors` with JSON pointers into the body; "
+            "`detail` is in the caller's language (`Accept-Language: en` for English, "
+            "Japanese otherwise). Unknown fields in a request body are refused."
+        ),
         lifespan=lifespan,
     )
     app.state.settings = settings
