@@ -119,4 +119,3 @@ class Answer(Model):
     """The reply model, as JSON."""
     error: Refusal | None = None
     """Why the service said no."""
-
