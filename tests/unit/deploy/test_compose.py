@@ -88,3 +88,9 @@ def test_gateway_keeps_its_var_in_a_named_volume(config: dict[str, Any]) -> None
     assert any(v.startswith("gateway-var:/app/var") for v in gateway["volumes"])
     assert "gateway-var" in config["volumes"]
     assert gateway["environment"]["SHOMEI_GATEWAY_HOST"] == "0.0.0.0"
+
+
+def test_signing_keeps_its_access_code_key_in_a_named_volume(config: dict[str, Any]) -> None:
+    signing = config["services"]["signing"]
+    assert any(v.startswith("signing-var:/app/var") for v in signing["volumes"])
+    assert "signing-var" in config["volumes"]
