@@ -8,8 +8,22 @@ import pytest
 
 from deploy.local.catcher import Catcher
 from deploy.local.inbox import Inbox
+from deploy.local.rabbit import RabbitNode
 from tests.support.mongo import mongo_wire_server
-from tests.support.rabbit import async_rabbit_node
+from tests.support.rabbit import async_rabbit
+
+BROKER_FIXTURES = frozenset({"rabbit", "amqp_url", "stack"})
+STACK_FOLDERS = frozenset({"e2e", "browser"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark `stack` every test that needs a RabbitMQ node or the whole stack, so that
+    `./run test -m "not stack"` runs the fast tests alone. A test that starts a node
+    by itself carries the mark in its module."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & BROKER_FIXTURES or STACK_FOLDERS & set(item.path.parts):
+            item.add_marker(pytest.mark.stack)
 
 
 @pytest.fixture(scope="session")
@@ -20,10 +34,16 @@ async def mongo_url() -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
-async def amqp_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """One private RabbitMQ node for the session's bus tests."""
-    async with async_rabbit_node(tmp_path_factory.mktemp("rabbit")) as url:
-        yield url
+async def rabbit(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RabbitNode]:
+    """The session's one private RabbitMQ node: bus tests use its default virtual host,
+    each stack a virtual host of its own."""
+    async with async_rabbit(tmp_path_factory.mktemp("rabbit")) as node:
+        yield node
+
+
+@pytest.fixture(scope="session")
+def amqp_url(rabbit: RabbitNode) -> str:
+    return rabbit.amqp_url
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,13 @@ and it gets its own `epmd` on its own port, started and stopped by us, so `./run
 the test suite and any system node never share or kill each other's port mapper.
 """
 
+import json
 import os
 import shutil
 import subprocess
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from deploy.local import procs
 from deploy.local.ports import taken_ports, wait_for_port
@@ -59,6 +61,50 @@ class RabbitNode:
     @property
     def amqp_url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+
+    def vhost_url(self, vhost: str) -> str:
+        return f"{self.amqp_url}{quote(vhost, safe='')}"
+
+    def add_vhost(self, vhost: str) -> str:
+        """Create `vhost` (guest may do everything in it) and return its AMQP URL.
+
+        A virtual host is a broker of its own (exchanges, queues, bindings), so several
+        stacks can share one running node instead of starting one each. One CLI call
+        (`import_definitions` creates the vhost and the permission together): ≈1 s,
+        against ≈10 s to start and stop a node.
+        """
+        definitions = {
+            "vhosts": [{"name": vhost}],
+            "permissions": [
+                {"user": "guest", "vhost": vhost, "configure": ".*", "write": ".*", "read": ".*"}
+            ],
+        }
+        path = self.base_dir / f"vhost-{os.getpid()}-{time.monotonic_ns()}.json"
+        path.write_text(json.dumps(definitions))
+        try:
+            self._ctl("import_definitions", str(path))
+        finally:
+            path.unlink(missing_ok=True)
+        return self.vhost_url(vhost)
+
+    def delete_vhost(self, vhost: str) -> None:
+        """Drop `vhost` with every queue and message in it."""
+        self._ctl("delete_vhost", vhost)
+
+    def _ctl(self, *args: str, timeout: float = 60.0) -> None:
+        result = subprocess.run(
+            [str(RABBIT_BIN / "rabbitmqctl"), "-q", *args],
+            env=self.env(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RabbitNodeError(
+                f"rabbitmqctl {' '.join(args)} failed: {result.stdout}{result.stderr}"
+            )
 
     @property
     def ports(self) -> dict[str, tuple[str, int]]:

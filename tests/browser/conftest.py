@@ -6,6 +6,7 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, async_playwright
 
 from deploy.local.catcher import Catcher
+from deploy.local.rabbit import RabbitNode
 from tests.support.stack import Stack, running_stack
 
 CHROMIUM = "/usr/lib/chromium/chromium"
@@ -21,9 +22,11 @@ ARGS = [
 
 
 @pytest.fixture(scope="package")
-async def stack(tmp_path_factory: pytest.TempPathFactory, catcher: Catcher) -> AsyncIterator[Stack]:
+async def stack(
+    tmp_path_factory: pytest.TempPathFactory, catcher: Catcher, rabbit: RabbitNode
+) -> AsyncIterator[Stack]:
     var = tmp_path_factory.mktemp("browser-stack")
-    async with running_stack(var, f"sqlite:///{var / 'var'}", catcher) as stack:
+    async with running_stack(var, f"sqlite:///{var / 'var'}", catcher, rabbit) as stack:
         yield stack
 
 

@@ -1,15 +1,16 @@
 """A private RabbitMQ node for tests, on free ports in a temporary folder.
 
 Each node has its own epmd port and HOME, so a test run never touches `./run up`'s node
-(or another test run's). Use from a session fixture:
+(or another test run's). The session starts one (`tests/conftest.py`'s `rabbit`); each
+stack gets a virtual host of its own on it. Only a test that stops, restarts or kills a
+node on purpose starts one of its own:
 
-    @pytest.fixture(scope="session")
-    def amqp_url(tmp_path_factory):
-        with rabbit_node(tmp_path_factory.mktemp("rabbit")) as url:
-            yield url
+    async with async_rabbit_node(tmp_path) as url:
+        ...
 """
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -48,11 +49,30 @@ def rabbit_node(tmp_dir: Path, management: bool = False) -> Iterator[str]:
 
 
 @asynccontextmanager
-async def async_rabbit_node(tmp_dir: Path, management: bool = False) -> AsyncIterator[str]:
-    """Same as `rabbit_node`, without blocking the event loop for the 3-8 s it takes."""
+async def async_rabbit(tmp_dir: Path, management: bool = False) -> AsyncIterator[RabbitNode]:
+    """A started node, without blocking the event loop for the 3-8 s it takes."""
     node = make_node(tmp_dir, management)
     await asyncio.to_thread(node.start)
     try:
-        yield node.amqp_url
+        yield node
     finally:
         await asyncio.to_thread(node.stop)
+
+
+@asynccontextmanager
+async def async_rabbit_node(tmp_dir: Path, management: bool = False) -> AsyncIterator[str]:
+    """Same as `rabbit_node`, without blocking the event loop for the 3-8 s it takes."""
+    async with async_rabbit(tmp_dir, management) as node:
+        yield node.amqp_url
+
+
+@asynccontextmanager
+async def vhost(node: RabbitNode, prefix: str = "stack") -> AsyncIterator[str]:
+    """A fresh virtual host on a running node; yields its AMQP URL, drops it on exit."""
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    url = await asyncio.to_thread(node.add_vhost, name)
+    try:
+        yield url
+    finally:
+        if node.running:
+            await asyncio.to_thread(node.delete_vhost, name)

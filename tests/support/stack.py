@@ -18,6 +18,7 @@ from services.common.queries import Health
 
 if TYPE_CHECKING:
     from deploy.local.catcher import Catcher
+    from deploy.local.rabbit import RabbitNode
 from services.common.rpc import QueryClient, ServiceUnavailable
 
 SERVICES = ("document", "signing", "seal", "notify")
@@ -171,11 +172,15 @@ def create_tenant(stack: Stack, tenant_id: str, name: str) -> str:
 
 
 @asynccontextmanager
-async def running_stack(var: Path, store: str, catcher: "Catcher") -> AsyncIterator[Stack]:
-    """A stack on its own private RabbitMQ node, mailing to `catcher`."""
-    from tests.support.rabbit import async_rabbit_node
+async def running_stack(
+    var: Path, store: str, catcher: "Catcher", rabbit: "RabbitNode | None" = None
+) -> AsyncIterator[Stack]:
+    """A stack mailing to `catcher`, on a virtual host of its own on `rabbit` (the test
+    run's node), or on a private RabbitMQ node when no node is given."""
+    from tests.support.rabbit import async_rabbit_node, vhost
 
-    async with async_rabbit_node(var / "rabbit") as amqp_url:
+    broker = vhost(rabbit) if rabbit is not None else async_rabbit_node(var / "rabbit")
+    async with broker as amqp_url:
         stack = Stack(
             var / "var",
             amqp_url,

@@ -1,4 +1,5 @@
-"""A private RabbitMQ node carries a persistent message and leaves no process behind."""
+"""A private RabbitMQ node carries a persistent message and leaves no process behind;
+stacks share the test run's node through virtual hosts of their own."""
 
 import asyncio
 import subprocess
@@ -6,12 +7,15 @@ import time
 from pathlib import Path
 
 import aio_pika
+import aio_pika.exceptions
 import pytest
 
 from deploy.local import procs
 from deploy.local.ports import free_port, port_in_use
 from deploy.local.rabbit import RABBIT_BIN, RabbitNode, RabbitNodeError
-from tests.support.rabbit import async_rabbit_node, make_node
+from tests.support.rabbit import make_node, vhost
+
+pytestmark = pytest.mark.stack
 
 
 async def round_trip(amqp_url: str) -> bytes:
@@ -68,9 +72,17 @@ async def test_node_round_trip_and_clean_stop(tmp_path: Path) -> None:
     assert node.owned_processes() == []
 
 
-async def test_fixture_helper_yields_a_working_url(tmp_path: Path) -> None:
-    async with async_rabbit_node(tmp_path) as url:
-        assert await round_trip(url) == "契約書 signed".encode()
+async def test_each_stack_gets_a_virtual_host_that_is_a_broker_of_its_own(
+    rabbit: RabbitNode,
+) -> None:
+    async with vhost(rabbit) as first, vhost(rabbit) as second:
+        assert first != second
+        assert await round_trip(first) == "契約書 signed".encode()
+        connection = await aio_pika.connect(second, timeout=10)
+        async with connection:
+            channel = await connection.channel()
+            with pytest.raises(aio_pika.exceptions.ChannelNotFoundEntity):
+                await channel.declare_queue("deploy.test", passive=True)
 
 
 def test_taken_port_is_refused_with_its_number(tmp_path: Path) -> None:
