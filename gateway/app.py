@@ -49,7 +49,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = open_store(settings.store, "gateway", COLLECTIONS)
-        blobs = open_blob_store(settings.blob_url)
+        blobs = open_blob_store(settings)
         queries = QueryClient(settings.amqp_url, settings.query_timeout)
         await store.open()
         await blobs.open()

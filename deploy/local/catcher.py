@@ -21,7 +21,6 @@ import asyncio
 import base64
 import contextlib
 import logging
-import os
 import re
 import secrets
 import signal
@@ -41,6 +40,7 @@ from starlette.routing import Route
 from twilio.request_validator import RequestValidator
 
 from deploy.local.inbox import Inbox, Message, now_iso, parse_mail
+from services.common.settings import get_settings
 
 log = logging.getLogger("shomei.catcher")
 
@@ -345,8 +345,9 @@ class Catcher:
 
 
 async def _serve(args: argparse.Namespace) -> None:
-    sid = args.twilio_sid or os.environ.get("SHOMEI_TWILIO_ACCOUNT_SID")
-    token = args.twilio_token or os.environ.get("SHOMEI_TWILIO_AUTH_TOKEN")
+    settings = get_settings()
+    sid = args.twilio_sid or settings.twilio_account_sid
+    token = args.twilio_token or settings.twilio_auth_token
     catcher = Catcher(
         args.data,
         args.smtp_port,
@@ -369,15 +370,16 @@ async def _serve(args: argparse.Namespace) -> None:
 
 
 def main() -> None:
+    settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--smtp-port", type=int, default=1025)
-    parser.add_argument("--http-port", type=int, default=8025)
-    parser.add_argument("--data", type=Path, default=Path("var/catcher"))
+    parser.add_argument("--smtp-port", type=int, default=settings.smtp_port)
+    parser.add_argument("--http-port", type=int, default=settings.catcher_port)
+    parser.add_argument("--data", type=Path, default=settings.var_dir / "catcher")
     parser.add_argument("--host", default="127.0.0.1", help="0.0.0.0 inside a container")
     parser.add_argument("--twilio-sid", default="", help="demand these credentials")
     parser.add_argument("--twilio-token", default="")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(message)s")
     try:
         asyncio.run(_serve(args))
     except OSError as exc:

@@ -16,8 +16,9 @@ from urllib.parse import quote
 
 from deploy.local import procs
 from deploy.local.ports import taken_ports, wait_for_port
+from services.common.settings import get_settings
 
-RABBIT_BIN = Path(os.environ.get("SHOMEI_RABBITMQ_BIN", "/usr/lib/rabbitmq/bin"))
+RABBIT_BIN = get_settings().rabbitmq_bin
 LOOPBACK_ERL_ARGS = "-kernel inet_dist_use_interface {127,0,0,1}"
 
 

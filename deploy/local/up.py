@@ -22,10 +22,12 @@ from typing import IO
 import aio_pika
 import aio_pika.exceptions
 import httpx
+from pydantic import ValidationError
 
 from deploy.local.ports import port_in_use
 from deploy.local.rabbit import RabbitNode, RabbitNodeError
 from deploy.local.supervisor import ChildDied, Supervisor, tail
+from services.common.settings import Settings, settings_env, settings_from, variable
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("document", "signing", "seal", "notify")
@@ -39,45 +41,47 @@ class Stop(Exception):
     """Raised by the SIGINT/SIGTERM handler to unwind to the clean-up."""
 
 
-def _port(env: dict[str, str], name: str, default: int) -> int:
-    value = env.get(name, str(default))
-    if not value.isdigit():
-        raise UpError(f"{name}={value!r} is not a port number")
-    return int(value)
-
-
 @dataclass
 class UpConfig:
-    """Where `./run up` puts things; every value can be changed by an env variable."""
+    """Where `./run up` puts things: `Settings` read from `env`, with var/ made absolute."""
 
+    settings: Settings
     var_dir: Path
-    amqp_port: int = 5673
-    dist_port: int = 25673
-    epmd_port: int = 24369
-    smtp_port: int = 1025
-    catcher_port: int = 8025
-    gateway_host: str = "127.0.0.1"
-    gateway_port: int = 8000
     env: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, env: dict[str, str]) -> "UpConfig":
-        return cls(
-            var_dir=Path(env.get("SHOMEI_VAR_DIR", ROOT / "var")).resolve(),
-            amqp_port=_port(env, "SHOMEI_AMQP_PORT", 5673),
-            dist_port=_port(env, "SHOMEI_RABBIT_DIST_PORT", 25673),
-            epmd_port=_port(env, "SHOMEI_EPMD_PORT", 24369),
-            smtp_port=_port(env, "SHOMEI_SMTP_PORT", 1025),
-            catcher_port=_port(env, "SHOMEI_CATCHER_PORT", 8025),
-            gateway_host=env.get("SHOMEI_GATEWAY_HOST", "127.0.0.1"),
-            gateway_port=_port(env, "SHOMEI_GATEWAY_PORT", 8000),
-            env=dict(env),
-        )
+        try:
+            settings = settings_from(env)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = variable(str(error["loc"][0]))
+            raise UpError(f"{name}={env.get(name)!r}: {error['msg']}") from None
+        return cls(settings, (ROOT / settings.var_dir).resolve(), dict(env))
+
+    @property
+    def amqp_port(self) -> int:
+        return self.settings.amqp_port
+
+    @property
+    def smtp_port(self) -> int:
+        return self.settings.smtp_port
+
+    @property
+    def catcher_port(self) -> int:
+        return self.settings.catcher_port
+
+    @property
+    def gateway_host(self) -> str:
+        return self.settings.gateway_host
+
+    @property
+    def gateway_port(self) -> int:
+        return self.settings.gateway_port
 
     @property
     def gateway_url(self) -> str:
-        host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
-        return f"http://{host}:{self.gateway_port}"
+        return self.settings.gateway_url
 
     @property
     def catcher_url(self) -> str:
@@ -85,46 +89,44 @@ class UpConfig:
 
     def ports(self) -> list[tuple[str, str, str, int]]:
         """(what, env variable that moves it, host, port) for every port we will bind."""
+        s = self.settings
         return [
-            ("RabbitMQ AMQP", "SHOMEI_AMQP_PORT", "127.0.0.1", self.amqp_port),
-            ("RabbitMQ distribution", "SHOMEI_RABBIT_DIST_PORT", "127.0.0.1", self.dist_port),
-            ("RabbitMQ epmd", "SHOMEI_EPMD_PORT", "127.0.0.1", self.epmd_port),
-            ("catcher SMTP", "SHOMEI_SMTP_PORT", "127.0.0.1", self.smtp_port),
-            ("catcher HTTP", "SHOMEI_CATCHER_PORT", "127.0.0.1", self.catcher_port),
-            ("gateway", "SHOMEI_GATEWAY_PORT", self.gateway_host, self.gateway_port),
+            ("RabbitMQ AMQP", variable("amqp_port"), "127.0.0.1", s.amqp_port),
+            (
+                "RabbitMQ distribution",
+                variable("rabbit_dist_port"),
+                "127.0.0.1",
+                s.rabbit_dist_port,
+            ),
+            ("RabbitMQ epmd", variable("epmd_port"), "127.0.0.1", s.epmd_port),
+            ("catcher SMTP", variable("smtp_port"), "127.0.0.1", s.smtp_port),
+            ("catcher HTTP", variable("catcher_port"), "127.0.0.1", s.catcher_port),
+            ("gateway", variable("gateway_port"), s.gateway_host, s.gateway_port),
         ]
 
     def rabbit_node(self) -> RabbitNode:
         return RabbitNode(
             self.var_dir / "rabbitmq",
-            amqp_port=self.amqp_port,
-            dist_port=self.dist_port,
+            amqp_port=self.settings.amqp_port,
+            dist_port=self.settings.rabbit_dist_port,
             node_name="shomei@localhost",
-            epmd_port=self.epmd_port,
+            epmd_port=self.settings.epmd_port,
             die_with_parent=True,
         )
 
     def child_env(self, amqp_url: str, demo_key: str) -> dict[str, str]:
-        """The SHOMEI_* variables every service and the gateway are configured by."""
-        env = dict(self.env)
-        env.setdefault("SHOMEI_STORE", f"sqlite:///{self.var_dir}")
-        env.setdefault("SHOMEI_PUBLIC_URL", self.gateway_url)
-        env.setdefault("SHOMEI_TWILIO_ACCOUNT_SID", "ACshomeilocal")
-        env.setdefault("SHOMEI_TWILIO_AUTH_TOKEN", "local")
-        env.update(
-            {
-                "SHOMEI_VAR_DIR": str(self.var_dir),
-                "SHOMEI_AMQP_URL": amqp_url,
-                "SHOMEI_GATEWAY_HOST": self.gateway_host,
-                "SHOMEI_GATEWAY_PORT": str(self.gateway_port),
-                "SHOMEI_SMTP_HOST": "127.0.0.1",
-                "SHOMEI_SMTP_PORT": str(self.smtp_port),
-                "SHOMEI_SMS_API_URL": f"{self.catcher_url}/twilio",
-                "SHOMEI_CATCHER_URL": self.catcher_url,
-                "SHOMEI_DEMO_API_KEY": demo_key,
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
+        """Every setting, explicit, for the services and the gateway: the wiring to this
+        node and catcher, the rest as given or defaulted."""
+        wiring = {
+            variable("var_dir"): str(self.var_dir),
+            variable("amqp_url"): amqp_url,
+            variable("smtp_host"): "127.0.0.1",
+            variable("catcher_url"): self.catcher_url,
+            variable("demo_api_key"): demo_key,
+        }
+        env = {**self.env, **wiring}
+        env.update(settings_env(settings_from(env)))
+        env["PYTHONUNBUFFERED"] = "1"
         return env
 
 
@@ -152,11 +154,11 @@ def acquire_lock(var_dir: Path) -> IO[str]:
 
 def check_ports(config: UpConfig) -> None:
     """Raise UpError for the first port already taken, naming the variable that moves it."""
-    for what, variable, host, port in config.ports():
+    for what, name, host, port in config.ports():
         if port_in_use(host, port):
             raise UpError(
                 f"port {port} ({what}) on {host} is already in use; "
-                f"free it or choose another with {variable}=…"
+                f"free it or choose another with {name}=…"
             )
 
 

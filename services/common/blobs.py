@@ -6,6 +6,8 @@ Engines: a content-addressed folder (embedded default) and a GridFS bucket (Mong
 from collections.abc import AsyncIterator
 from typing import Protocol
 
+from services.common.settings import Settings
+
 
 class BlobNotFound(KeyError):
     pass
@@ -35,15 +37,16 @@ class BlobStore(Protocol):
     async def exists(self, blob_id: str) -> bool: ...
 
 
-def open_blob_store(url: str) -> BlobStore:
-    """`file:///<folder>` or `gridfs` (with `mongodb_url` from settings.store)."""
+def open_blob_store(settings: Settings) -> BlobStore:
+    """The engine `settings.blob_url` names: a `file:///<folder>`, or `gridfs` in the
+    MongoDB deployment `settings.store` names."""
+    url = settings.blob_url
     if url.startswith("file:///"):
         from services.common.blobstore.folder import FolderBlobStore
 
         return FolderBlobStore(url.removeprefix("file://"))
     if url == "gridfs":
         from services.common.blobstore.gridfs import GridFSBlobStore
-        from services.common.settings import get_settings
 
-        return GridFSBlobStore(get_settings().store, "shomei_blobs")
+        return GridFSBlobStore(settings.store, "shomei_blobs")
     raise ValueError(f"unknown blob store URL {url!r}: use file:///<folder> or gridfs")

@@ -42,7 +42,7 @@ class ServiceRuntime:
         telemetry.setup(name)
         self.broker = make_broker(self.settings, name)
         self.store = open_store(self.settings.store, name, collections)
-        self.blobs: BlobStore = open_blob_store(self.settings.blob_url)
+        self.blobs: BlobStore = open_blob_store(self.settings)
         self.relay = OutboxRelay(self.store, self.broker)
         self._answered = False
         self.app = FastStream(self.broker)

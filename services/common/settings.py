@@ -1,49 +1,141 @@
-"""Every knob of every process, read from `SHOMEI_*` environment variables in one place."""
+"""Every knob of every process, read from `SHOMEI_*` environment variables in one place.
 
+Each field is one variable (`var_dir` is `SHOMEI_VAR_DIR`) with its default and its
+meaning here and nowhere else: the services, the gateway, the operator commands,
+`./run up` and the tests all read them through `Settings`. The README's table of
+variables is printed by `python -m services.common.settings` (a test keeps it in step).
+Fields whose default is empty get it from other fields once all are read, so one port
+moves everything that points at it.
+"""
+
+import sys
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PREFIX = "SHOMEI_"
+IPAEX_MINCHO = Path("/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf")
+"""Where Debian's fonts-ipaexfont-mincho puts IPAex Mincho."""
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SHOMEI_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
-    var_dir: Path = Path("var")
-    amqp_url: str = "amqp://guest:guest@127.0.0.1:5672/"
-    store: str = "sqlite:///var"
-    """`sqlite:///<folder>` (one file per service) or a `mongodb://` URL (one database each)."""
-    blobs: str = ""
-    """`file:///<folder>` or `gridfs`; empty means: follow `store`."""
+    var_dir: Path = Field(
+        Path("var"), description="where stores, blobs, keys and logs go (relative: to the checkout)"
+    )
+    store: str = Field(
+        "",
+        description="`sqlite:///<folder>` (one file per service) or a `mongodb://` URL "
+        "(one database per service); empty: `sqlite:///<SHOMEI_VAR_DIR>`",
+    )
+    blobs: str = Field("", description="`file:///<folder>` or `gridfs`; empty: follows the store")
 
-    public_url: str = "http://127.0.0.1:8000"
-    gateway_host: str = "127.0.0.1"
-    gateway_port: int = 8000
+    amqp_url: str = Field(
+        "",
+        description="the RabbitMQ broker; empty: `./run up`'s node, "
+        "`amqp://guest:guest@127.0.0.1:<SHOMEI_AMQP_PORT>/`",
+    )
+    amqp_port: int = Field(5673, description="`./run up`'s RabbitMQ node: AMQP port")
+    rabbit_dist_port: int = Field(
+        25673, description="`./run up`'s RabbitMQ node: Erlang distribution port"
+    )
+    epmd_port: int = Field(24369, description="`./run up`'s RabbitMQ node: its own epmd port")
+    rabbitmq_bin: Path = Field(
+        Path("/usr/lib/rabbitmq/bin"),
+        description="folder of `rabbitmq-server` and `rabbitmqctl` (Debian's rabbitmq-server)",
+    )
 
-    query_timeout: float = 5.0
-    delivery_limit: int = 5
-    prefetch: int = 32
+    public_url: str = Field(
+        "",
+        description="base of the links in mails and SMS; empty: "
+        "`http://<SHOMEI_GATEWAY_HOST>:<SHOMEI_GATEWAY_PORT>`",
+    )
+    gateway_host: str = Field("127.0.0.1", description="where the gateway listens")
+    gateway_port: int = Field(8000, description="where the gateway listens")
 
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    mail_from: str = "Shomei <no-reply@shomei.local>"
-    sms_api_url: str = "http://127.0.0.1:8025/twilio"
-    twilio_account_sid: str = "ACshomeilocal"
-    twilio_auth_token: str = "local"
-    sms_from: str = "+15005550006"
-    catcher_url: str = ""
-    """The dev mail/SMS catcher's inbox API; the gateway shows it on /dev/inbox when set."""
+    query_timeout: float = Field(
+        5.0, description="seconds a caller waits for a service's answer before giving up"
+    )
+    delivery_limit: int = Field(
+        5, description="deliveries of a failing message before it is dead-lettered"
+    )
+    prefetch: int = Field(32, description="unacknowledged messages a consumer holds at once")
 
-    tsa_url: str = ""
-    max_upload_bytes: int = 20 * 1024 * 1024
-    max_pages: int = 200
+    smtp_host: str = Field("127.0.0.1", description="outgoing mail server")
+    smtp_port: int = Field(
+        1025, description="outgoing mail server's port (under `./run up`: the catcher's SMTP)"
+    )
+    mail_from: str = Field("Shomei <no-reply@shomei.local>", description="sender of every mail")
+    catcher_port: int = Field(
+        8025, description="`./run up`'s mail and SMS catcher: HTTP port (inbox API, SMS API)"
+    )
+    catcher_url: str = Field(
+        "", description="the catcher's inbox API; the gateway shows it on /dev/inbox when set"
+    )
+    sms_api_url: str = Field(
+        "",
+        description="base URL of a Twilio-compatible SMS API (`https://api.twilio.com` for "
+        "real SMS); empty: the catcher's, `http://127.0.0.1:<SHOMEI_CATCHER_PORT>/twilio`",
+    )
+    twilio_account_sid: str = Field("ACshomeilocal", description="the SMS API's account SID")
+    twilio_auth_token: str = Field("local", description="the SMS API's auth token")
+    sms_from: str = Field("+15005550006", description="sender number of every SMS")
 
-    access_code_key: str = ""
-    """Key of the access codes' keyed hash; empty: generated once in var/keys/access-code.key.
-    Give it when signing runs on more than one machine."""
+    access_code_key: str = Field(
+        "",
+        description="key of the access codes' keyed hash (HMAC-SHA256); empty: generated once "
+        "in <SHOMEI_VAR_DIR>/keys/access-code.key. Give it when signing runs on more than one "
+        "machine",
+    )
+    demo_api_key: str = Field(
+        "", description="when set, the gateway makes sure a demo tenant has this API key"
+    )
+    tsa_url: str = Field(
+        "",
+        description="RFC 3161 time-stamp authority for the finished PDF (PAdES-B-T); "
+        "empty: no time-stamp (PAdES-B-B)",
+    )
+    max_upload_bytes: int = Field(20 * 1024 * 1024, description="largest PDF upload, in bytes")
+    max_pages: int = Field(200, description="most pages an uploaded PDF may have")
+    jp_font: Path | None = Field(
+        None,
+        description="TrueType (.ttf) font for Japanese text in PDFs; empty: IPAex Mincho "
+        "from fonts-ipaexfont-mincho",
+    )
+    seal_font: Path = Field(IPAEX_MINCHO, description="TrueType font the 印影 are drawn with")
+    log_level: str = Field("INFO", description="log level of every process")
+    python: str = Field(
+        "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"
+    )
 
-    demo_api_key: str = ""
-    """When set, the gateway makes sure the demo tenant exists with this API key."""
+    @field_validator("jp_font", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @model_validator(mode="after")
+    def _derived(self) -> Self:
+        """Fill the empty fields that follow others."""
+        if not self.store:
+            self.store = f"sqlite:///{self.var_dir}"
+        if not self.amqp_url:
+            self.amqp_url = f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+        if not self.public_url:
+            self.public_url = self.gateway_url
+        if not self.sms_api_url:
+            self.sms_api_url = f"http://127.0.0.1:{self.catcher_port}/twilio"
+        return self
+
+    @property
+    def gateway_url(self) -> str:
+        """Where this machine reaches the gateway (a wildcard host means loopback)."""
+        host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
+        return f"http://{host}:{self.gateway_port}"
 
     @property
     def blob_url(self) -> str:
@@ -54,6 +146,55 @@ class Settings(BaseSettings):
         return f"file://{(self.var_dir / 'blobs').resolve()}"
 
 
+def variable(field: str) -> str:
+    """The environment variable of a field: `var_dir` → `SHOMEI_VAR_DIR`."""
+    return PREFIX + field.upper()
+
+
+def environment_table() -> str:
+    """The README's table of variables, from the fields."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        shown = "empty" if default in ("", None) else f"`{default}`"
+        rows.append(f"| `{variable(name)}` | {shown} | {field.description} |")
+    return "\n".join(rows) + "\n"
+
+
+class _FromMapping(Settings):
+    """Reads only the values given to it, never the process environment."""
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings,)
+
+
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Settings from an environment other than this process's (`./run up`'s children)."""
+    values = {name: env[variable(name)] for name in Settings.model_fields if variable(name) in env}
+    return _FromMapping(**values)
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """Every non-empty field as its environment variable, for a child process."""
+    return {
+        variable(name): str(value)
+        for name, value in settings.model_dump().items()
+        if value not in ("", None)
+    }
+
+
 @lru_cache
 def get_settings() -> Settings:
     return Settings()
+
+
+if __name__ == "__main__":
+    sys.stdout.write(environment_table())

@@ -15,10 +15,12 @@ from opentelemetry import context, propagate, trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 
+from services.common.settings import Settings, get_settings
 
-def setup(service: str) -> None:
+
+def setup(service: str, settings: Settings | None = None) -> None:
     logging.basicConfig(
-        level=os.environ.get("SHOMEI_LOG_LEVEL", "INFO"),
+        level=(settings or get_settings()).log_level.upper(),
         format=f"%(asctime)s {service} %(levelname)s %(name)s: %(message)s",
     )
     if isinstance(trace.get_tracer_provider(), TracerProvider):

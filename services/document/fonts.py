@@ -11,12 +11,13 @@ reportlab drawing holds `REPORTLAB_LOCK`. Drawing an overlay or an audit page ta
 milliseconds, and pypdf's merging and writing run outside the lock.
 """
 
-import os
 import threading
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+
+from services.common.settings import get_settings
 
 JP_FONT = "IPAexMincho"
 """reportlab name of the Japanese font, usable once `ensure_japanese_font()` returned."""
@@ -33,9 +34,9 @@ _registered = False
 
 def japanese_font_path() -> Path:
     """Where IPAex Mincho is; `SHOMEI_JP_FONT` overrides (a `.ttf`, not a `.ttc`/`.otf`)."""
-    override = os.environ.get("SHOMEI_JP_FONT")
+    override = get_settings().jp_font
     if override:
-        return Path(override)
+        return override
     for candidate in _CANDIDATES:
         if candidate.is_file():
             return candidate

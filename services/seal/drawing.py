@@ -12,7 +12,6 @@ face, and it behaves the same on every Pillow build.
 
 import io
 import math
-import os
 import random
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,14 +19,13 @@ from pathlib import Path
 
 from PIL import Image, ImageChops, ImageDraw, ImageFont
 
+from services.common.settings import get_settings
 from services.seal.model import InvalidSealText, SealSpec, SealStyle, clusters, has_cjk
 
 INK_RGB = (0xD4, 0x35, 0x2B)
 """Vermilion (朱肉)."""
 
-DEFAULT_FONT_PATH = Path(
-    os.environ.get("SHOMEI_SEAL_FONT", "/usr/share/fonts/opentype/ipaexfont-mincho/ipaexm.ttf")
-)
+DEFAULT_FONT_PATH = get_settings().seal_font
 
 _WORK_MAX_PX = 4096
 """Supersampled canvas side is capped here; large seals get less supersampling."""

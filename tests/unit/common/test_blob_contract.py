@@ -11,6 +11,7 @@ import pytest
 from services.common.blobs import BlobNotFound, BlobStore, BlobTooLarge, open_blob_store
 from services.common.blobstore.folder import FolderBlobStore
 from services.common.blobstore.gridfs import GridFSBlobStore
+from services.common.settings import Settings
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) * 1000  # spans several GridFS chunks
 
@@ -134,8 +135,18 @@ async def test_concurrent_puts_of_the_same_bytes_agree(blobs: BlobStore) -> None
 
 
 async def test_open_blob_store_reads_a_file_url(tmp_path: Path) -> None:
-    store = open_blob_store(f"file://{tmp_path / 'blobs'}")
+    store = open_blob_store(Settings(blobs=f"file://{tmp_path / 'blobs'}"))
     assert isinstance(store, FolderBlobStore)
     await store.open()
     assert await store.get(await store.put(b"x")) == b"x"
     assert (tmp_path / "blobs").is_dir()
+
+
+async def test_gridfs_blobs_go_to_the_store_the_settings_passed_in_name(mongo_url: str) -> None:
+    store = open_blob_store(Settings(store=mongo_url, blobs="gridfs"))
+    assert isinstance(store, GridFSBlobStore)
+    await store.open()
+    try:
+        assert await store.get(await store.put(b"y")) == b"y"
+    finally:
+        await store.close()
