@@ -5,7 +5,7 @@ party's email must reach the SMTP server. Prints envelopes/s, p50/p99 from the s
 request to the email's arrival, and CPU ms per envelope of each process. Figures only:
 nothing here passes or fails.
 
-    uv run python -m bench.e2e --n 200 --concurrency 16 [--store sqlite|mongodb]
+    ./run python -m bench.e2e --n 200 --concurrency 16 [--store sqlite|mongodb]
 """
 
 import argparse

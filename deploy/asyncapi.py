@@ -1,7 +1,7 @@
 """Writes the AsyncAPI document of each service, as FastStream generates it, to docs/asyncapi/.
 
-uv run python -m deploy.asyncapi          # write
-uv run python -m deploy.asyncapi --check  # exit 1 when the committed docs are stale
+./run python -m deploy.asyncapi          # write
+./run python -m deploy.asyncapi --check  # exit 1 when the committed docs are stale
 """
 
 import argparse
@@ -43,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
     if stale:
-        print("stale AsyncAPI documents (run python -m deploy.asyncapi):", *stale, sep="\n  ")
+        print("stale AsyncAPI documents (run ./run python -m deploy.asyncapi):", *stale, sep="\n  ")
         return 1
     return 0
 

@@ -4,7 +4,6 @@ benchmarks: four services and the gateway, on a given broker, SMTP server and st
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -14,21 +13,17 @@ from typing import TYPE_CHECKING
 
 import httpx
 
+from deploy.local.ports import free_port
 from services.common.queries import Health
+from services.common.rpc import QueryClient, ServiceUnavailable
+from tests.support.shell import run_command
 
 if TYPE_CHECKING:
     from deploy.local.catcher import Catcher
     from deploy.local.rabbit import RabbitNode
-from services.common.rpc import QueryClient, ServiceUnavailable
 
 SERVICES = ("document", "signing", "seal", "notify")
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Stack:
@@ -159,15 +154,12 @@ class Stack:
 
 
 def create_tenant(stack: Stack, tenant_id: str, name: str) -> str:
-    """A second agency through the operator's command; returns its API key."""
-    result = subprocess.run(
-        [sys.executable, "-m", "gateway.admin", "create-tenant", "--id", tenant_id, "--name", name],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        check=True,
+    """A second agency through the operator's command as the README shows it, from a
+    fresh shell; returns its API key."""
+    result = run_command(
+        "admin", "create-tenant", "--id", tenant_id, "--name", name, settings=stack.env
     )
+    assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout.strip()
 
 
