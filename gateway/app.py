@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import dev
 from gateway.api import routes as api
+from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
 from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.signer import routes as signer
@@ -44,7 +45,7 @@ async def _connect(client: QueryClient, attempts: int = 30) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    telemetry.setup("gateway")
+    telemetry.setup("gateway", settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,7 +81,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "Japanese otherwise). Unknown fields in a request body are refused."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    add_api_docs(app)
     app.state.settings = settings
     plain_openapi = app.openapi
     app.openapi = lambda: api.problems_as_problem_json(plain_openapi())  # type: ignore[method-assign]

@@ -39,7 +39,7 @@ class ServiceRuntime:
     ) -> None:
         self.name = name
         self.settings = settings or get_settings()
-        telemetry.setup(name)
+        telemetry.setup(name, self.settings)
         self.broker = make_broker(self.settings, name)
         self.store = open_store(self.settings.store, name, collections)
         self.blobs: BlobStore = open_blob_store(self.settings)
