@@ -5,8 +5,10 @@
 - A Twilio-compatible `POST /twilio/2010-04-01/Accounts/{sid}/Messages.json`, so the
   real `twilio` client with `client.api.base_url = "<catcher>/twilio"` sends to it. It
   answers like Twilio (201 "queued", 400 code 21211 for a bad `To`, Twilio's magic test
-  numbers), moves each message to "delivered" and calls its `StatusCallback` signed
-  like Twilio does.
+  numbers, 401 for wrong credentials), moves each message to "delivered" and calls its
+  `StatusCallback` signed like Twilio does. It is the project's one local SMS API: the
+  tests use it too, with its failure switches (`sms_unavailable`: 503 like an outage;
+  `sms_rejected`: numbers refused with 400/21211 although well-formed).
 - `GET /messages` (newest first, `?to=`, `?channel=`, `?wait=` seconds to long-poll),
   `GET /messages/{id}`, `GET /messages/{id}/raw`, `DELETE /messages`: the inbox the
   gateway shows on /dev/inbox and e2e tests read.
@@ -92,6 +94,13 @@ class Catcher:
     `twilio_auth` is given, the Twilio API demands exactly those credentials.
     """
 
+    sms_unavailable: bool
+    """While True, the SMS API answers every request 503, like a provider outage."""
+    sms_rejected: set[str]
+    """E.164 numbers the SMS API refuses with 400 / 21211 although they are well-formed."""
+    sms_requests: int
+    """Requests the SMS API has had to create a message, whatever it answered."""
+
     def __init__(
         self,
         data_dir: Path,
@@ -105,6 +114,9 @@ class Catcher:
         self.smtp_port = smtp_port
         self.http_port = http_port
         self.twilio_auth = twilio_auth
+        self.sms_unavailable = False
+        self.sms_rejected = set()
+        self.sms_requests = 0
         self.inbox = Inbox(self.data_dir)
         self._smtp: asyncio.Server | None = None
         self._http: _QuietServer | None = None
@@ -227,6 +239,9 @@ class Catcher:
         }
 
     async def _twilio_create(self, request: Request) -> Response:
+        self.sms_requests += 1
+        if self.sms_unavailable:
+            return _twilio_error(503, 20500, "Service Unavailable")
         sid = request.path_params["sid"]
         if not self._authorised(request, sid):
             return _twilio_error(401, 20003, "Authenticate")
@@ -235,7 +250,7 @@ class Catcher:
         service, body = str(form.get("MessagingServiceSid", "")), str(form.get("Body", ""))
         if not to:
             return _twilio_error(400, 21604, "A 'To' phone number is required.")
-        if not E164.fullmatch(to) or to in MAGIC_TO:
+        if not E164.fullmatch(to) or to in MAGIC_TO or to in self.sms_rejected:
             code, text = MAGIC_TO.get(to, MAGIC_TO["+15005550001"])
             return _twilio_error(400, code, text.format(to=to))
         if not sender and not service:

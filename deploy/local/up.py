@@ -208,9 +208,9 @@ async def _consumers(amqp_url: str, queues: list[str]) -> dict[str, int]:
 
 
 def wait_for_services(amqp_url: str, supervisor: Supervisor, timeout: float) -> None:
-    """Wait until every service consumes its `<service>.query` queue (DESIGN: request/reply
-    on a queue per service): the gateway's /healthz alone answers before the services do,
-    and a newcomer's first upload would get a 503."""
+    """Wait until every service consumes its `<service>.query` queue (request/reply on a
+    queue per service, docs/architecture.md): the gateway's /healthz alone answers before
+    the services do, and a newcomer's first upload would get a 503."""
     queues = [f"{service}.query" for service in SERVICES]
     deadline = time.monotonic() + timeout
     waiting = queues

@@ -1,6 +1,6 @@
 """Request/reply over RabbitMQ: the gateway asks, a service answers on `<service>.query`.
 
-FastStream's own `request()` holds one request in flight per connection (INFRA.md), so the
+FastStream's own `request()` holds one request in flight per connection, so the
 client here keeps many in flight on one channel: it consumes RabbitMQ's direct reply-to
 pseudo-queue and resolves futures keyed by `correlation_id`.
 """

@@ -1,7 +1,7 @@
 """How a delivery failed, in the two kinds the notify service acts on.
 
 A transient failure is retried with growing delay (the outside world may recover); a
-permanent one is recorded and reported to the sender (FEATURES B4) and never retried.
+permanent one is recorded and reported to the sender (B4) and never retried.
 """
 
 

@@ -3,7 +3,7 @@
 Each kind has a subject, a plain-text and an HTML body for email, and a short SMS body.
 HTML is autoescaped (a name like `<b>山田</b>` stays text); plain text and SMS are not
 HTML and are not escaped. The sender's comment appears in email only: no SMS template
-mentions it (FEATURES S12, G1). Parameters are checked against the kind's list, so a
+mentions it (S12, G1). Parameters are checked against the kind's list, so a
 misspelt name fails here rather than rendering as an empty line.
 """
 

@@ -166,7 +166,7 @@ def _surname(name: str) -> str:
 
 
 def seal_text_for(name: str, kind: str) -> str:
-    """The text of the seal made for a party (FEATURES S17).
+    """The text of the seal made for a party (S17).
 
     Individuals (`individual`) get their surname: the part before the first space
     (ASCII or U+3000); without a space, the first two characters of a 3–4 character

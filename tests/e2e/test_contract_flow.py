@@ -1,4 +1,4 @@
-"""One contract end to end on the real stack (issue 2, §4): upload → envelope with two
+"""One contract end to end on the real stack (S3, S13, G1, G2, G4, B2): upload → envelope with two
 parties in signing order → email → access code → seal → sign → finished, sealed PDF.
 
 Runs once with the SQLite engine and once with MongoDB (mongoeco's wire server)."""

@@ -1,4 +1,4 @@
-"""Nothing is lost when a service dies (DESIGN "The bus"): requests wait in durable queues
+"""Nothing is lost when a service dies: requests wait in durable queues
 and outboxes until the service is back, and the contract goes on."""
 
 import asyncio

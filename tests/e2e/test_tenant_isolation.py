@@ -1,4 +1,4 @@
-"""Tenants are isolated (DESIGN "Security"): no API key of one agency reaches another's
+"""Tenants are isolated: no API key of one agency reaches another's
 documents, envelopes, downloads or page images, on every API endpoint."""
 
 import httpx

@@ -1,7 +1,7 @@
 """A local RFC 3161 time-stamp authority for tests.
 
-DESIGN.md allows faking exactly two outside services in tests, the SMS provider and the
-time-stamp authority. This one is still real at the protocol level: an HTTP server on
+Tests fake exactly two outside services, the SMS provider and the time-stamp
+authority. This one is still real at the protocol level: an HTTP server on
 127.0.0.1 that takes `application/timestamp-query` and answers
 `application/timestamp-reply` with a genuine signed token, built by pyHanko's
 `DummyTimeStamper` from this authority's own RSA root and TSA certificates (the

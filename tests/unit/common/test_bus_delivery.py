@@ -1,4 +1,4 @@
-"""Delivery rules of the bus on a real RabbitMQ node (DESIGN "The bus"): persistence,
+"""Delivery rules of the bus on a real RabbitMQ node (docs/architecture.md): persistence,
 bounded redelivery then the dead-letter queue, loud unroutable publishes, the unrouted
 journal, the outbox surviving a crash, and idempotent handlers."""
 

@@ -1,19 +1,22 @@
-"""SmsSender through the real twilio client against a local Twilio stand-in."""
+"""SmsSender through the real twilio client against the local SMS API (the catcher's
+Twilio-compatible endpoint, with its failure switches)."""
 
 import socket
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
+from deploy.local.catcher import Catcher
 from services.notify.errors import (
     InvalidPhoneNumber,
     PermanentDeliveryError,
     TransientDeliveryError,
 )
 from services.notify.sms import SmsSender, to_e164_jp
-from tests.support.twilio_standin import TwilioStandin
 
 FROM = "+15005550006"
+SID, TOKEN = "ACtest00000000000000000000000000", "test-token"
 
 # twilio 9.13 still uses aiohttp's BasicAuth; that is theirs to fix, not ours.
 pytestmark = [
@@ -23,15 +26,22 @@ pytestmark = [
 
 
 @pytest.fixture
-def twilio() -> Iterator[TwilioStandin]:
-    with TwilioStandin() as standin:
-        yield standin
+async def twilio(tmp_path: Path) -> AsyncIterator[Catcher]:
+    catcher = Catcher(tmp_path / "sms", smtp_port=0, http_port=0, twilio_auth=(SID, TOKEN))
+    await catcher.start()
+    yield catcher
+    await catcher.stop()
 
 
 @pytest.fixture
-async def sender(twilio: TwilioStandin) -> AsyncIterator[SmsSender]:
-    async with SmsSender(twilio.api_url, twilio.account_sid, twilio.auth_token, FROM) as s:
+async def sender(twilio: Catcher) -> AsyncIterator[SmsSender]:
+    async with SmsSender(twilio.twilio_url, SID, TOKEN, FROM) as s:
         yield s
+
+
+def sent(twilio: Catcher) -> list[dict[str, str]]:
+    """The SMS the API accepted, oldest first."""
+    return [m for m in twilio.inbox.messages if m["channel"] == "sms"]
 
 
 @pytest.mark.parametrize(
@@ -74,17 +84,17 @@ def test_not_a_mobile_number_is_refused(bad: str) -> None:
         to_e164_jp(bad)
 
 
-async def test_sms_arrives_with_the_e164_number(sender: SmsSender, twilio: TwilioStandin) -> None:
+async def test_sms_arrives_with_the_e164_number(sender: SmsSender, twilio: Catcher) -> None:
     body = "【Shomei】青空不動産より「賃貸借契約書」の署名依頼です。\nhttps://shomei.example/s/x"
     sid = await sender.send("090-1234-5678", body)
     assert sid.startswith("SM") and len(sid) == 34
-    [sent] = twilio.messages
-    assert (sent.sid, sent.to, sent.from_, sent.body) == (sid, "+819012345678", FROM, body)
-    assert sent.account_sid == twilio.account_sid
+    [sms] = sent(twilio)
+    assert (sms["id"], sms["to"], sms["from"], sms["body"]) == (sid, "+819012345678", FROM, body)
+    assert sms["account_sid"] == SID
 
 
-async def test_the_session_is_reused_and_closed(twilio: TwilioStandin) -> None:
-    sender = SmsSender(twilio.api_url, twilio.account_sid, twilio.auth_token, FROM)
+async def test_the_session_is_reused_and_closed(twilio: Catcher) -> None:
+    sender = SmsSender(twilio.twilio_url, SID, TOKEN, FROM)
     await sender.send("09012345678", "一通目")
     await sender.send("08012345678", "二通目")
     http = sender._http
@@ -92,30 +102,31 @@ async def test_the_session_is_reused_and_closed(twilio: TwilioStandin) -> None:
     await sender.aclose()
     assert http.session.closed
     await sender.aclose()  # twice is harmless
-    assert [m.body for m in twilio.messages] == ["一通目", "二通目"]
+    assert [m["body"] for m in sent(twilio)] == ["一通目", "二通目"]
 
 
 async def test_provider_rejecting_the_number_is_permanent(
-    sender: SmsSender, twilio: TwilioStandin
+    sender: SmsSender, twilio: Catcher
 ) -> None:
-    twilio.invalid_numbers.add("+819000000000")
+    twilio.sms_rejected.add("+819000000000")
     with pytest.raises(PermanentDeliveryError) as caught:
         await sender.send("09000000000", "本文")
     assert caught.value.code == 21211
-    assert twilio.messages == []
+    assert sent(twilio) == []
 
 
-async def test_provider_outage_is_transient(sender: SmsSender, twilio: TwilioStandin) -> None:
-    twilio.unavailable = True
-    with pytest.raises(TransientDeliveryError):
+async def test_provider_outage_is_transient(sender: SmsSender, twilio: Catcher) -> None:
+    twilio.sms_unavailable = True
+    with pytest.raises(TransientDeliveryError) as caught:
         await sender.send("09012345678", "本文")
-    twilio.unavailable = False
+    assert caught.value.code == 20500
+    twilio.sms_unavailable = False
     assert (await sender.send("09012345678", "本文")).startswith("SM")
 
 
-async def test_wrong_credentials_are_transient(twilio: TwilioStandin) -> None:
+async def test_wrong_credentials_are_transient(twilio: Catcher) -> None:
     """A configuration fault, not the recipient's: keep the message for a retry."""
-    async with SmsSender(twilio.api_url, twilio.account_sid, "wrong", FROM) as sender:
+    async with SmsSender(twilio.twilio_url, SID, "wrong", FROM) as sender:
         with pytest.raises(TransientDeliveryError) as caught:
             await sender.send("09012345678", "本文")
     assert caught.value.code == 20003
@@ -131,8 +142,8 @@ async def test_unreachable_provider_is_transient() -> None:
 
 
 async def test_invalid_number_is_refused_before_any_request(
-    sender: SmsSender, twilio: TwilioStandin
+    sender: SmsSender, twilio: Catcher
 ) -> None:
     with pytest.raises(InvalidPhoneNumber):
         await sender.send("0312345678", "本文")
-    assert twilio.requests == 0
+    assert twilio.sms_requests == 0

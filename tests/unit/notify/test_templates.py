@@ -52,7 +52,7 @@ def test_signature_request_email() -> None:
 
 
 def test_comment_is_in_email_but_never_in_sms() -> None:
-    """FEATURES S12: the sender's comment is shown in the email only."""
+    """S12: the sender's comment is shown in the email only."""
     sms = render("signature_request", "sms", REQUEST)
     assert "鍵の受け渡し" not in sms.text
     assert sms.html is None

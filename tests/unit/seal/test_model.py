@@ -1,4 +1,4 @@
-"""The rules that turn a party's name into the text of their seal (FEATURES S17)."""
+"""The rules that turn a party's name into the text of their seal (S17)."""
 
 import pytest
 
