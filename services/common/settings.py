@@ -26,7 +26,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, extra="ignore")
 
     var_dir: Path = Field(
-        Path("var"), description="where stores, blobs, keys and logs go (relative: to the checkout)"
+        Path("var"),
+        description="where stores, blobs, keys and logs go (relative: to the working folder, "
+        "the checkout under `./run`)",
     )
     store: str = Field(
         "",

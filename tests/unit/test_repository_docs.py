@@ -4,10 +4,8 @@ feature IDs the code cites are listed in docs/features.md."""
 import re
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SCANNED = ("services", "gateway", "deploy", "tests", "bench", ".ci")
-SCANNED_FILES = ("run", "README.md", "pyproject.toml", "docker-compose.yml")
-TEXT = {".py", ".md", ".html", ".txt", ".toml", ".yml", ".yaml", ".json", ".css", ".sh", ""}
+from tests.support.repo import ROOT, repository_files
+
 OUTSIDE = re.compile(
     "|".join(
         [
@@ -24,21 +22,10 @@ FEATURE_IDS += [f"D{n}" for n in range(1, 6)] + [f"G{n}" for n in range(1, 8)]
 FEATURE_IDS += [f"B{n}" for n in range(1, 6)]
 
 
-def repository_files() -> list[Path]:
-    found = [ROOT / name for name in SCANNED_FILES]
-    for folder in SCANNED:
-        found += [
-            path
-            for path in (ROOT / folder).rglob("*")
-            if path.is_file() and path.suffix in TEXT and "__pycache__" not in path.parts
-        ]
-    return [path for path in found if path != Path(__file__).resolve()]
-
-
 def test_no_file_points_at_documents_outside_the_repository() -> None:
     pointers = [
         f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
-        for path in repository_files()
+        for path in repository_files(skip=[Path(__file__)])
         for number, line in enumerate(path.read_text(errors="replace").splitlines(), 1)
         if OUTSIDE.search(line)
     ]

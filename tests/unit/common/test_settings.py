@@ -15,10 +15,8 @@ from services.common.settings import (
     settings_from,
     variable,
 )
+from tests.support.repo import ROOT, repository_files
 
-ROOT = Path(__file__).resolve().parents[3]
-SCANNED = ("services", "gateway", "deploy", "tests", "bench", ".ci")
-SCANNED_FILES = ("run", "README.md", "docker-compose.yml")
 NAME = re.compile(r"\bSHOMEI_[A-Z0-9_]*[A-Z0-9]\b")
 NOT_SETTINGS = {
     "SHOMEI_RABBITMQ_PASSWORD": "docker compose's own variable: the RabbitMQ container's password",
@@ -26,21 +24,10 @@ NOT_SETTINGS = {
 }
 
 
-def files() -> list[Path]:
-    found = [ROOT / name for name in SCANNED_FILES]
-    for folder in SCANNED:
-        found += [
-            path
-            for path in (ROOT / folder).rglob("*")
-            if path.is_file() and path.suffix in {".py", ".md", ".yml", ".toml", ".json", ""}
-        ]
-    return found
-
-
 def test_every_shomei_variable_in_the_code_and_readme_is_a_settings_field() -> None:
     fields = {variable(name) for name in Settings.model_fields}
     used: dict[str, Path] = {}
-    for path in files():
+    for path in repository_files():
         for name in NAME.findall(path.read_text(errors="replace")):
             used.setdefault(name, path)
     strays = {
