@@ -33,6 +33,8 @@ async def test_api_docs_render_every_operation_with_no_network(
         paths = set(await operations.all_inner_texts())
         assert {"/api/v1/documents", "/api/v1/envelopes"} <= {p.strip() for p in paths}
         assert await page.locator(".info .title").inner_text() != ""
+        await page.locator(".opblock-summary-path", has_text="/api/v1/envelopes").first.click()
+        await page.locator(".responses-wrapper .response").first.wait_for(timeout=30_000)
         await page.screenshot(path=str(tmp_path / "docs.png"))
         print(f"screenshot of /docs: {tmp_path / 'docs.png'}")
     finally:
