@@ -88,10 +88,6 @@ class RabbitNode:
             path.unlink(missing_ok=True)
         return self.vhost_url(vhost)
 
-    def delete_vhost(self, vhost: str) -> None:
-        """Drop `vhost` with every queue and message in it."""
-        self._ctl("delete_vhost", vhost)
-
     def _ctl(self, *args: str, timeout: float = 60.0) -> None:
         result = subprocess.run(
             [str(RABBIT_BIN / "rabbitmqctl"), "-q", *args],
