@@ -166,7 +166,10 @@ async def download(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> Strea
     if not envelope.finished:
         raise Problem(RefusalCode.not_finished, envelope_status=envelope.status)
     finished = await b.ask(
-        "document", GetFinishedDocument(tenant_id=tenant.id, document_id=envelope.document_id)
+        "document",
+        GetFinishedDocument(
+            tenant_id=tenant.id, document_id=envelope.document_id, envelope_id=envelope_id
+        ),
     )
     return StreamingResponse(
         await b.open_blob(finished.blob_id),

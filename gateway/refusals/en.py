@@ -25,6 +25,17 @@ MESSAGES = {
     "encrypted": "PDFs protected by a password or encryption cannot be used; remove it first.",
     "no_pages": "The PDF has no pages.",
     "too_many_pages": "Too many pages: at most {max_pages} pages.",
+    "page_too_large": (
+        "Page {page} is too large ({width} x {height} pt): each side must be at most {limit} pt."
+    ),
+    "page_too_small": (
+        "Page {page} is too small to sign on ({width} x {height} pt): each side must be at "
+        "least {limit} pt."
+    ),
+    "bad_rotation": "Page {page} has an invalid rotation. Please try a PDF saved again.",
+    "decompression_bomb": "The PDF contains data that expands to an excessive size.",
+    "javascript": "PDFs with JavaScript or other automatic actions are not accepted.",
+    "embedded_files": "PDFs with embedded (attached) files are not accepted.",
     "document_not_found": "The document was not found.",
     "page_not_found": "Page {page} does not exist.",
     "not_finished": "The contract is not finished yet.",
@@ -42,6 +53,7 @@ MESSAGES = {
     "field_for_share_only": "Field {field_number}: the party only receives the contract.",
     "page_out_of_range": "Field {field_number}: page {page} does not exist.",
     "field_off_page": "Field {field_number}: the box goes off the page.",
+    "field_size": "Field {field_number}: each side must be between {min} and {max} pt.",
     "signature_box_required": "Party {party_number} ({party_name}) needs a signature box.",
     "envelope_not_found": "The signature request was not found.",
     "already_sent": "This signature request was already sent.",

@@ -32,6 +32,21 @@ MESSAGES = {
     ),
     "no_pages": "PDFにページがありません。",
     "too_many_pages": "ページ数が多すぎます。{max_pages}ページ以内のPDFにしてください。",
+    "page_too_large": (
+        "{page}ページ目が大きすぎます（{width}×{height}pt）。一辺{limit}pt以内のページにしてください。"
+    ),
+    "page_too_small": (
+        "{page}ページ目が小さすぎて押印できません（{width}×{height}pt）。"
+        "一辺{limit}pt以上のページにしてください。"
+    ),
+    "bad_rotation": "{page}ページ目の回転指定が不正です。保存し直したPDFをお試しください。",
+    "decompression_bomb": "展開すると極端に大きくなるデータを含むPDFは受け付けられません。",
+    "javascript": (
+        "JavaScriptなど自動で実行される処理を含むPDFは使えません。取り除いてから再度お試しください。"
+    ),
+    "embedded_files": (
+        "添付ファイルを埋め込んだPDFは使えません。添付を取り除いてから再度お試しください。"
+    ),
     "document_not_found": "文書が見つかりません。",
     "page_not_found": "{page}ページは存在しません。",
     "not_finished": "契約書はまだ締結されていません。",
@@ -49,6 +64,7 @@ MESSAGES = {
     "field_for_share_only": "署名欄{field_number}：署名依頼しない送信先には配置できません。",
     "page_out_of_range": "署名欄{field_number}：{page}ページは存在しません。",
     "field_off_page": "署名欄{field_number}：ページの外にはみ出しています。",
+    "field_size": "署名欄{field_number}：大きさは縦横とも{min}〜{max}ptにしてください。",
     "signature_box_required": "送信先{party_number}（{party_name}）の署名欄を配置してください。",
     "envelope_not_found": "署名依頼が見つかりません。",
     "already_sent": "この署名依頼は送信済みです。",

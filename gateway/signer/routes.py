@@ -180,7 +180,9 @@ async def download(request: Request, token: str) -> StreamingResponse:
         raise Problem(RefusalCode.not_finished)
     finished = await _b(request).ask(
         "document",
-        GetFinishedDocument(tenant_id=view.tenant_id, document_id=view.document_id),
+        GetFinishedDocument(
+            tenant_id=view.tenant_id, document_id=view.document_id, envelope_id=view.envelope_id
+        ),
     )
     return StreamingResponse(
         await _b(request).open_blob(finished.blob_id),

@@ -36,6 +36,9 @@ class BlobStore(Protocol):
 
     async def exists(self, blob_id: str) -> bool: ...
 
+    async def delete(self, blob_id: str) -> None:
+        """Remove a blob nobody references (the owning service decides); absent is fine."""
+
 
 def open_blob_store(settings: Settings) -> BlobStore:
     """The engine `settings.blob_url` names: a `file:///<folder>`, or `gridfs` in the

@@ -15,6 +15,7 @@ from services.common.values import Channel, FieldType, Placement
 __all__ = [
     "AuditEventRecord",
     "AuditPartyRecord",
+    "DocumentFinalizeFailed",
     "DocumentFinalized",
     "DocumentUploaded",
     "EnvelopeCompleted",
@@ -95,6 +96,8 @@ class AuditEventRecord(_Part):
     """The signer's IP address."""
     user_agent: str | None = None
     """The signer's browser."""
+    consent: dict[str, bool | str] | None = None
+    """The signer's answers to consent questions, when the step asked any."""
 
 
 class AuditPartyRecord(_Part):
@@ -147,6 +150,23 @@ class DocumentFinalized(Event):
     """The finished PDF's blob."""
     sha256: str
     """SHA-256 of the finished PDF, hex."""
+
+
+class DocumentFinalizeFailed(Event):
+    """The finished PDF of an envelope cannot be made yet (`timestamp_unavailable`: the
+    time-stamp authority does not answer, retried) or at all (`cannot_stamp`,
+    `finishing_blob_missing`, `finishing_failed`). Published by document; for signing to
+    show the envelope's sender (no consumer yet)."""
+
+    name: ClassVar[str] = "document.finalize_failed"
+    document_id: str
+    """The document."""
+    envelope_id: str
+    """The envelope whose finished PDF is missing."""
+    code: str
+    """Why, as a stable code."""
+    message: str
+    """Why, in Japanese, for the sender."""
 
 
 class EnvelopeCompleted(Event):

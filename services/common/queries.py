@@ -12,6 +12,7 @@ from services.common.views import (
     FinishedDocumentView,
     HealthView,
     PageImageView,
+    VerifyView,
 )
 
 
@@ -44,6 +45,8 @@ class GetPageImage(Query[PageImageView]):
     """The document."""
     page: int
     """Page number, from 1."""
+    size: Literal["thumbnail", "preview"] = "preview"
+    """thumbnail: 200 px wide (lists); preview: 1000 px wide (signer pages, previews)."""
 
 
 class GetFinishedDocument(Query[FinishedDocumentView]):
@@ -54,6 +57,19 @@ class GetFinishedDocument(Query[FinishedDocumentView]):
     """The agency asking."""
     document_id: str
     """The document."""
+    envelope_id: str | None = None
+    """The envelope whose copy is wanted (one document may be sent in several); null: the
+    latest."""
+
+
+class VerifyDocument(Query[VerifyView]):
+    """Is this uploaded PDF intact and sealed by this platform, when, for which envelope (B2)?"""
+
+    kind: Literal["document.verify"] = "document.verify"
+    blob_id: str
+    """The uploaded bytes."""
+    tenant_id: str | None = None
+    """The agency asking, when it is one: its own envelopes show their title and parties."""
 
 
 # --- signing ----------------------------------------------------------------------------

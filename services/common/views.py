@@ -8,6 +8,8 @@ route streams that blob.
 from datetime import datetime
 from typing import Literal
 
+from pydantic import ConfigDict, Field
+
 from services.common.messages import Model
 from services.common.values import (
     EnvelopeStatus,
@@ -32,6 +34,17 @@ class HealthView(Model):
 # --- document ---------------------------------------------------------------------------
 
 
+class PageView(PageSize):
+    """A page as displayed: the frame in which fields are placed (S16)."""
+
+    model_config = ConfigDict(frozen=True, use_attribute_docstrings=True)
+
+    rotation: int = 0
+    """The page's /Rotate in degrees (0, 90, 180, 270), already applied to width and height."""
+    crop_box: tuple[float, float, float, float] | None = None
+    """The visible area in the PDF's own coordinates: left, bottom, right, top, in points."""
+
+
 class DocumentView(Model):
     """An uploaded contract PDF (S3)."""
 
@@ -43,14 +56,24 @@ class DocumentView(Model):
     """SHA-256 of the uploaded bytes, hex."""
     page_count: int
     """Number of pages."""
-    pages: list[PageSize]
+    pages: list[PageView]
     """Each page's size as displayed, in PDF points: the frame for field coordinates."""
     created_at: datetime
     """When it was uploaded (UTC)."""
     finished: bool
-    """True once the sealed, signed PDF exists."""
+    """True once a sealed, signed PDF of it exists (for any envelope)."""
     finished_sha256: str | None = None
-    """SHA-256 of the finished PDF, hex, once it exists."""
+    """SHA-256 of the latest finished PDF, hex, once it exists."""
+    signed_by_others: bool = False
+    """It already carries someone else's signature; ours is added without breaking it."""
+    warnings: list[Literal["certified_by_others"]] = Field(default_factory=list)
+    """certified_by_others: another party's certification signature allows no added pages,
+    so finishing will make it report changes it does not allow."""
+    finished_envelopes: list[str] = Field(default_factory=list)
+    """The envelopes whose finished PDF of this document exists."""
+    finishing_failures: dict[str, str] = Field(default_factory=dict)
+    """Envelope id → why its finished PDF is not made (yet): a code such as
+    timestamp_unavailable (retrying) or cannot_stamp."""
 
 
 class PageImageView(Model):
@@ -58,6 +81,47 @@ class PageImageView(Model):
 
     blob_id: str
     """The PNG's blob."""
+
+
+class VerifiedEnvelope(Model):
+    """The envelope a verified PDF finishes."""
+
+    id: str
+    """The envelope's id, as the audit certificate shows it."""
+    finalized_at: datetime
+    """When its finished PDF was made (UTC)."""
+    title: str | None = None
+    """文書名: only for the envelope's own agency."""
+    parties: list[dict[str, str]] | None = None
+    """Each party's role and name: only for the envelope's own agency."""
+
+
+class VerifyView(Model):
+    """What a PDF says about itself, checked against this platform's trust root (B2)."""
+
+    verdict: Literal["intact", "altered", "foreign", "unsigned", "unreadable"]
+    """intact: sealed by this platform, unchanged; altered: ours, but changed or appended
+    to after sealing; foreign: signed by someone else; unsigned; unreadable."""
+    intact: bool
+    """The signed bytes of the last signature are unchanged."""
+    valid: bool
+    """Intact and the signature's cryptography holds."""
+    signed_by_platform: bool
+    """Sealed by this platform, for an envelope it finished."""
+    covers_whole_document: bool
+    """Nothing was appended after the last signature."""
+    modified_after_signing: bool
+    """Something was appended after the last signature."""
+    signed_by: str | None = None
+    """The signer certificate's name."""
+    signed_at: datetime | None = None
+    """When it was signed: the time-stamp's time when there is one, else the signer's."""
+    timestamped: bool = False
+    """It carries a valid RFC 3161 time-stamp (PAdES-B-T)."""
+    signature_count: int = 0
+    """How many signatures the PDF carries."""
+    envelope: VerifiedEnvelope | None = None
+    """The envelope it finishes, when it is ours."""
 
 
 class FinishedDocumentView(Model):

@@ -1,19 +1,34 @@
 """The document service process: uploads, page renders, the finished and sealed PDF."""
 
 import asyncio
+import contextlib
+import logging
 from functools import cache
 
 from services.common.commands import AdoptDocument
 from services.common.events import (
     DocumentFinalized,
+    DocumentFinalizeFailed,
     DocumentUploaded,
     EnvelopeSigned,
 )
-from services.common.queries import GetDocument, GetFinishedDocument, GetPageImage
+from services.common.messages import utcnow
+from services.common.queries import (
+    GetDocument,
+    GetFinishedDocument,
+    GetPageImage,
+    VerifyDocument,
+)
 from services.common.runtime import ServiceRuntime
+from services.document.finalize import Finisher
 from services.document.handlers import DocumentHandlers
 from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
 from services.document.repository import COLLECTIONS
+from services.document.sweep import sweep_unadopted
+from services.document.verification import Verifier
+
+SWEEP_EVERY_SECONDS = 3600.0
+log = logging.getLogger(__name__)
 
 runtime = ServiceRuntime("document", COLLECTIONS)
 settings = runtime.settings
@@ -24,15 +39,25 @@ def credentials() -> PlatformCredentials:
     return ensure_platform_certificate(settings.var_dir / "platform")
 
 
-handlers = DocumentHandlers(runtime.blobs, settings.max_pages, credentials, settings.tsa_url)
+handlers = DocumentHandlers(runtime.blobs, settings.max_pages)
+verifier = Verifier(runtime.blobs, credentials)
+finisher = Finisher(
+    runtime.in_unit_of_work,
+    runtime.blobs,
+    credentials,
+    settings.tsa_url,
+    verify_url=settings.public_url.rstrip("/") + "/verify",
+)
 runtime.answer(
     {
         AdoptDocument: handlers.adopt,
         GetDocument: handlers.get,
         GetPageImage: handlers.page_image,
         GetFinishedDocument: handlers.finished,
+        VerifyDocument: verifier.verify,
     }
 )
+_sweeper: list[asyncio.Task[None]] = []
 
 
 @runtime.app.on_startup
@@ -41,7 +66,33 @@ async def load_credentials() -> None:
     await asyncio.to_thread(credentials)
 
 
-runtime.on("finalize", EnvelopeSigned, handlers.finalize)
+@runtime.app.after_startup
+async def start_sweeper() -> None:
+    _sweeper.append(asyncio.create_task(_sweep_forever()))
 
-runtime.publishes(DocumentUploaded, DocumentFinalized)
+
+@runtime.app.on_shutdown
+async def stop_sweeper() -> None:
+    for task in _sweeper:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def _sweep_forever() -> None:
+    while True:
+        try:
+            await sweep_unadopted(runtime.in_unit_of_work, runtime.blobs, utcnow())
+        except Exception:
+            log.exception("sweeping unadopted uploads failed; next round in an hour")
+        await asyncio.sleep(SWEEP_EVERY_SECONDS)
+
+
+@runtime.on_event("finalize", EnvelopeSigned)
+async def on_envelope_signed(event: EnvelopeSigned) -> None:
+    """The PDF work runs before, and outside, the unit of work that records it."""
+    await finisher.finalize(event)
+
+
+runtime.publishes(DocumentUploaded, DocumentFinalized, DocumentFinalizeFailed)
 app = runtime.app

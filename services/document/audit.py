@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from xml.sax.saxutils import escape
 
-from pypdf import PdfReader, PdfWriter
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -53,6 +52,18 @@ class AuditEvent:
     actor: str = ""
     ip: str | None = None
     user_agent: str | None = None
+    detail: str = ""
+    """Consent answers and the like, shown under the action."""
+
+
+@dataclass(frozen=True, slots=True)
+class FilledValue:
+    """What a party entered: a text, a tick, or the fact that a seal was pressed."""
+
+    page: int
+    kind: str
+    value: str
+    party: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +81,9 @@ class AuditCertificate:
     stamped_sha256: str | None = None
     trail_digest: str | None = None
     issued_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    document_name: str = ""
+    verify_url: str = ""
+    filled: Sequence[FilledValue] = ()
 
 
 def audit_certificate(entries: AuditCertificate) -> bytes:
@@ -106,6 +120,21 @@ def audit_certificate(entries: AuditCertificate) -> bytes:
             Paragraph("操作履歴", styles.heading),
             _events_table(entries.events, styles, width),
         ]
+        if entries.filled:
+            story += [
+                Spacer(1, 6 * mm),
+                Paragraph("入力内容", styles.heading),
+                _filled_table(entries.filled, styles, width),
+            ]
+        if entries.verify_url:
+            story += [
+                Spacer(1, 6 * mm),
+                Paragraph(
+                    "この PDF が改ざんされていないことは、次のページで確認できます："
+                    f"<br/>{_e(entries.verify_url)}",
+                    styles.note,
+                ),
+            ]
 
         def footer(canvas, document) -> None:
             canvas.saveState()
@@ -121,19 +150,6 @@ def audit_certificate(entries: AuditCertificate) -> bytes:
     return out.getvalue()
 
 
-def append_pages(data: bytes, extra_pdf: bytes) -> bytes:
-    """`data` followed by every page of `extra_pdf`, written once by pypdf.
-
-    Must run before the platform signature: it rewrites the whole file.
-    """
-    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data), strict=False))
-    for page in PdfReader(io.BytesIO(extra_pdf), strict=False).pages:
-        writer.add_page(page)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
 def format_jst(moment: datetime | None) -> str:
     """`2026-11-26 14:03:12+09:00`: ISO-like, unambiguous, Japanese local time."""
     if moment is None:
@@ -141,6 +157,13 @@ def format_jst(moment: datetime | None) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(JST).strftime("%Y-%m-%d %H:%M:%S+09:00")
+
+
+def format_utc(moment: datetime | None) -> str:
+    """`2026-11-26 05:03:12Z`: the same moment in UTC, for readers abroad and logs."""
+    if moment is None:
+        return "—"
+    return _aware(moment).astimezone(UTC).strftime("%Y-%m-%d %H:%M:%SZ")
 
 
 def mask_contact(contact: str) -> str:
@@ -162,6 +185,7 @@ def mask_contact(contact: str) -> str:
 
 class _Styles:
     def __init__(self, font: str) -> None:
+        self.font = font
         base = {"fontName": font, "wordWrap": "CJK"}
         self.title = ParagraphStyle("title", fontSize=18, leading=24, alignment=1, **base)
         self.heading = ParagraphStyle("heading", fontSize=11, leading=16, spaceAfter=4, **base)
@@ -171,6 +195,8 @@ class _Styles:
         self.head = ParagraphStyle("head", fontSize=8.5, leading=11, **base)
         # A full timestamp on one line: the column is sized to it, padding included.
         self.time_width = stringWidth("2026-12-31 23:59:59+09:00", font, 8.5) + 10
+        # 署名済み on one line in the 状態 column.
+        self.status_width = stringWidth("署名済み", font, 8.5) + 12
 
 
 MAX_CELL_CHARS = 400
@@ -189,13 +215,23 @@ def _printable(text: str) -> str:
     return re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", text)
 
 
-def _table(rows: list[list], widths: list[float], header: bool = True) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0)
+def _table(rows: list[list], widths: list[float], styles: "_Styles", header: bool = True) -> Table:
+    """A grid; a plain `str` cell that fits its column on one line is drawn as is (CJK
+    line breaking in a Paragraph is most of the certificate's cost), else wrapped."""
+    cells = [
+        [
+            _fit(cell, width, styles) if isinstance(cell, str) else cell
+            for cell, width in zip(row, widths, strict=True)
+        ]
+        for row in rows
+    ]
+    table = Table(cells, colWidths=widths, repeatRows=1 if header else 0)
     style = [
         ("GRID", (0, 0), (-1, -1), 0.4, _GRID),
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("FONT", (0, 0), (-1, -1), styles.font, styles.cell.fontSize, styles.cell.leading),
     ]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), _HEAD))
@@ -203,71 +239,87 @@ def _table(rows: list[list], widths: list[float], header: bool = True) -> Table:
     return table
 
 
+def _fit(text: str, width: float, styles: "_Styles") -> str | Paragraph:
+    text = _printable(text)
+    if len(text) < 120 and stringWidth(text, styles.font, styles.cell.fontSize) <= width - 7:
+        return text
+    return Paragraph(_e(text), styles.cell)
+
+
 def _summary_table(entries: AuditCertificate, styles: _Styles, width: float) -> Table:
-    p = styles.cell
     rows = [
         ("件名", entries.envelope_title),
+        ("文書名", entries.document_name or "—"),
         ("署名依頼ID", entries.envelope_id),
         ("送信者", entries.sender or "—"),
-        ("締結日時", format_jst(entries.completed_at)),
+        ("締結日時", f"{format_jst(entries.completed_at)}（{format_utc(entries.completed_at)}）"),
         ("原本のSHA-256", entries.original_sha256),
     ]
     if entries.stamped_sha256:
         rows.append(("押印後のSHA-256", entries.stamped_sha256))
     if entries.trail_digest:
         rows.append(("監査ログのハッシュ", entries.trail_digest))
+    if entries.verify_url:
+        rows.append(("検証ページ", entries.verify_url))
     rows.append(("発行日時", format_jst(entries.issued_at)))
-    cells = [[Paragraph(_e(k), p), Paragraph(_e(v), p)] for k, v in rows]
-    table = _table(cells, [32 * mm, width - 32 * mm], header=False)
+    table = _table([list(row) for row in rows], [32 * mm, width - 32 * mm], styles, header=False)
     table.setStyle(TableStyle([("BACKGROUND", (0, 0), (0, -1), _HEAD)]))
     return table
 
 
 def _parties_table(parties: Sequence[AuditParty], styles: _Styles, width: float) -> Table:
-    p = styles.cell
-    widths = [10 * mm, 26 * mm, 36 * mm, 0.0, styles.time_width, 14 * mm]
+    widths = [10 * mm, 24 * mm, 32 * mm, 0.0, styles.time_width, styles.status_width]
     widths[3] = width - sum(widths)
-    rows: list[list] = [
-        [Paragraph(h, styles.head) for h in ("順番", "役割", "氏名", "連絡先", "署名日時", "状態")]
-    ]
+    rows: list[list] = [["順番", "役割", "氏名", "連絡先", "署名日時", "状態"]]
     for party in sorted(parties, key=lambda item: item.order):
         rows.append(
             [
-                Paragraph(_e(party.order), p),
-                Paragraph(_e(party.role), p),
-                Paragraph(_e(party.name), p),
-                Paragraph(_e(mask_contact(party.contact)), p),
-                Paragraph(_e(format_jst(party.signed_at)), p),
-                Paragraph(_e(party.status or "—"), p),
+                str(party.order),
+                party.role,
+                party.name,
+                mask_contact(party.contact),
+                format_jst(party.signed_at),
+                party.status or "—",
             ]
         )
-    return _table(rows, widths)
+    return _table(rows, widths, styles)
 
 
 def _events_table(events: Sequence[AuditEvent], styles: _Styles, width: float) -> Table:
     p = styles.cell
     widths = [styles.time_width, 36 * mm, 32 * mm, 0.0]
     widths[3] = width - sum(widths)
-    rows: list[list] = [
-        [Paragraph(h, styles.head) for h in ("日時（日本時間）", "操作", "実行者", "接続元")]
-    ]
+    rows: list[list] = [["日時（日本時間／UTC）", "操作", "実行者", "接続元"]]
     for event in sorted(events, key=lambda item: _aware(item.at)):
-        origin = _e(event.ip or "—")
+        action: str | Paragraph = event.action
+        if event.detail:
+            action = Paragraph(
+                f'{_e(event.action)}<br/><font size="7">{_e(event.detail)}</font>', p
+            )
+        origin: str | Paragraph = event.ip or "—"
         if event.user_agent:
-            origin += f'<br/><font size="7">{_e(event.user_agent)}</font>'
-        rows.append(
-            [
-                Paragraph(_e(format_jst(event.at)), p),
-                Paragraph(_e(event.action), p),
-                Paragraph(_e(event.actor or "—"), p),
-                Paragraph(origin, p),
-            ]
+            origin = Paragraph(
+                f'{_e(event.ip or "—")}<br/><font size="7">{_e(event.user_agent)}</font>', p
+            )
+        when = Paragraph(
+            f'{_e(format_jst(event.at))}<br/><font size="7">{_e(format_utc(event.at))}</font>', p
         )
+        rows.append([when, action, event.actor or "—", origin])
     if len(rows) == 1:
-        rows.append(
-            [Paragraph("—", p), Paragraph("記録なし", p), Paragraph("", p), Paragraph("", p)]
-        )
-    return _table(rows, widths)
+        rows.append(["—", "記録なし", "", ""])
+    return _table(rows, widths, styles)
+
+
+def _filled_table(filled: Sequence[FilledValue], styles: _Styles, width: float) -> Table:
+    with_party = any(item.party for item in filled)
+    heads = ["頁", "種類", "入力者", "内容"] if with_party else ["頁", "種類", "内容"]
+    widths = [14 * mm, 24 * mm, 36 * mm, 0.0] if with_party else [14 * mm, 24 * mm, 0.0]
+    widths[-1] = width - sum(widths)
+    rows: list[list] = [heads]
+    for item in filled:
+        party = [item.party or "—"] if with_party else []
+        rows.append([str(item.page), item.kind, *party, item.value])
+    return _table(rows, widths, styles)
 
 
 def _aware(moment: datetime) -> datetime:

@@ -1,23 +1,19 @@
-"""Makes the finished contract: stamp every mark, append the audit certificate, seal (PAdES).
-
-Stamping and the certificate run in a worker thread (CPU-heavy); the PAdES signature
-comes last and nothing rewrites the file after it.
+"""What the finished contract carries: every mark where the sender placed it, and the
+audit certificate, appended to the original as one incremental update; the PAdES
+signature then comes last (see `finalize`), and nothing rewrites the file after it.
 """
 
-import asyncio
 import hashlib
 from collections.abc import Mapping
 
-from services.common.events import EnvelopeSigned, FilledField
+from services.common.events import AuditEventRecord, EnvelopeSigned, FilledField
 from services.document.audit import (
     AuditCertificate,
     AuditEvent,
     AuditParty,
-    append_pages,
+    FilledValue,
     audit_certificate,
 )
-from services.document.pades import seal_pdf
-from services.document.platform_key import PlatformCredentials
 from services.document.stamping import CheckMark, Mark, SealMark, TextMark, stamp
 
 ROLE_LABELS = {
@@ -51,10 +47,19 @@ def marks_for(fields: list[FilledField], seals: Mapping[str, bytes]) -> list[Mar
     return marks
 
 
+KIND_LABELS = {"signature": "押印", "text": "テキスト", "checkbox": "チェック"}
+
+
 def certificate_for(
-    event: EnvelopeSigned, original_sha256: str, stamped_sha256: str
+    event: EnvelopeSigned, original_sha256: str, document_name: str = "", verify_url: str = ""
 ) -> AuditCertificate:
+    """The certificate's content from the completion event.
+
+    The 署名依頼 (`asked`) is the sender's act, so the sender is its actor; each party's
+    own steps name the party.
+    """
     parties, events = [], []
+    sender = event.sender_name or "送信者"
     for index, p in enumerate(event.parties, start=1):
         signed = [e for e in p.events if e.action == "signed"]
         parties.append(
@@ -68,13 +73,16 @@ def certificate_for(
             )
         )
         for e in p.events:
+            asked = e.action == "asked"
             events.append(
                 AuditEvent(
                     at=e.at,
-                    action=ACTION_LABELS.get(e.action, e.action),
-                    actor=f"{index}. {p.name}",
-                    ip=e.ip,
-                    user_agent=e.user_agent,
+                    action=ACTION_LABELS.get(e.action, e.action)
+                    + (f"（→ {p.name}）" if asked else ""),
+                    actor=sender if asked else f"{index}. {p.name}",
+                    ip=None if asked else e.ip,
+                    user_agent=None if asked else e.user_agent,
+                    detail=_consent(e),
                 )
             )
     events.sort(key=lambda e: e.at)
@@ -86,30 +94,42 @@ def certificate_for(
         events=events,
         sender=event.sender_name,
         completed_at=event.occurred_at,
-        stamped_sha256=stamped_sha256,
         trail_digest=event.audit_digest,
+        document_name=document_name,
+        verify_url=verify_url,
+        filled=[
+            FilledValue(page=f.placement.page, kind=KIND_LABELS[f.type], value=_value(f))
+            for f in event.fields
+            if f.seal_blob_id or f.text or f.checked is not None
+        ],
     )
 
 
-def _stamp_and_certify(original: bytes, event: EnvelopeSigned, seals: Mapping[str, bytes]) -> bytes:
-    stamped = stamp(original, marks_for(event.fields, seals))
-    certificate = certificate_for(
-        event, hashlib.sha256(original).hexdigest(), hashlib.sha256(stamped).hexdigest()
-    )
-    return append_pages(stamped, audit_certificate(certificate))
+def _value(f: FilledField) -> str:
+    if f.type == "signature":
+        return "押印済み" if f.seal_blob_id else "—"
+    if f.type == "checkbox":
+        return "チェックあり" if f.checked else "チェックなし"
+    return f.text or ""
 
 
-async def finish_contract(
+def _consent(entry: AuditEventRecord) -> str:
+    """The consent answers a step carries, as one line."""
+    answers = entry.consent or {}
+    return "、".join(f"{k}：{'同意' if v is True else v}" for k, v in answers.items())
+
+
+def prepare_unsigned(
     original: bytes,
     event: EnvelopeSigned,
     seals: Mapping[str, bytes],
-    credentials: PlatformCredentials,
-    tsa_url: str | None,
+    document_name: str = "",
+    verify_url: str = "",
 ) -> bytes:
-    unsigned = await asyncio.to_thread(_stamp_and_certify, original, event, seals)
-    return await seal_pdf(
-        unsigned,
-        credentials,
-        tsa_url=tsa_url or None,
-        reason=f"Shomei 電子契約 {event.envelope_id}",
+    """The stamped contract with its certificate, one incremental update on `original`,
+    ready for the platform signature. Blocking and CPU-bound: run it in a worker thread.
+    Raises `StampError` for a document that cannot take the marks."""
+    certificate = certificate_for(
+        event, hashlib.sha256(original).hexdigest(), document_name, verify_url
     )
+    return stamp(original, marks_for(event.fields, seals), audit_certificate(certificate))

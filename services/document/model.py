@@ -1,13 +1,23 @@
-"""The document aggregate: an adopted PDF, its page renders and its finished, sealed version."""
+"""The document aggregate: an adopted PDF, its page renders and the finished, sealed copy of
+each envelope that used it (one upload may be sent in several envelopes)."""
 
 from datetime import datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel, PrivateAttr, model_validator
 
-from services.common.events import DocumentFinalized, DocumentUploaded
+from services.common.events import DocumentFinalized, DocumentFinalizeFailed, DocumentUploaded
 from services.common.messages import Event, Refused, new_id
 from services.common.refusals import RefusalCode
-from services.common.values import PageSize
+from services.document.geometry import PageGeometry
+
+RenderSize = Literal["thumbnail", "preview"]
+
+
+class FinishedCopy(BaseModel):
+    blob_id: str
+    sha256: str
+    finalized_at: datetime
 
 
 class Document(BaseModel):
@@ -17,14 +27,32 @@ class Document(BaseModel):
     filename: str
     blob_id: str
     sha256: str
-    pages: list[PageSize]
+    pages: list[PageGeometry]
+    signed_by_others: bool = False
+    certified_by_others: bool = False
     page_images: dict[str, str] = {}
+    """`"<size>/<page>"` (or a bare page number from older renders) → PNG blob id."""
     created_at: datetime
-    envelope_id: str | None = None
-    finished_blob_id: str | None = None
-    finished_sha256: str | None = None
-    finalized_at: datetime | None = None
+    finished: dict[str, FinishedCopy] = {}
+    """Envelope id → its finished PDF."""
+    failures: dict[str, str] = {}
+    """Envelope id → why its finished PDF could not be made (a refusal code)."""
     _events: list[Event] = PrivateAttr(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_finished_copy(cls, data: Any) -> Any:
+        """Documents stored before copies were kept per envelope had one copy."""
+        if isinstance(data, dict) and data.get("finished_blob_id") and not data.get("finished"):
+            data = dict(data)
+            data["finished"] = {
+                data.get("envelope_id") or "": {
+                    "blob_id": data["finished_blob_id"],
+                    "sha256": data.get("finished_sha256") or "",
+                    "finalized_at": data.get("finalized_at") or data["created_at"],
+                }
+            }
+        return data
 
     @classmethod
     def adopt(
@@ -34,7 +62,9 @@ class Document(BaseModel):
         filename: str,
         blob_id: str,
         sha256: str,
-        pages: list[PageSize],
+        pages: list[PageGeometry],
+        signed_by_others: bool = False,
+        certified_by_others: bool = False,
         now: datetime,
     ) -> "Document":
         document = cls(
@@ -44,6 +74,8 @@ class Document(BaseModel):
             blob_id=blob_id,
             sha256=sha256,
             pages=pages,
+            signed_by_others=signed_by_others,
+            certified_by_others=certified_by_others,
             created_at=now,
         )
         document._events.append(
@@ -61,21 +93,27 @@ class Document(BaseModel):
         if not 1 <= page <= len(self.pages):
             raise Refused(RefusalCode.page_not_found, page=page)
 
-    def record_page_image(self, page: int, blob_id: str) -> None:
+    def page_image(self, page: int, size: RenderSize) -> str | None:
+        return self.page_images.get(f"{size}/{page}")
+
+    def record_page_image(self, page: int, size: RenderSize, blob_id: str) -> None:
         self.check_page(page)
-        self.page_images[str(page)] = blob_id
+        self.page_images[f"{size}/{page}"] = blob_id
 
-    @property
-    def finished(self) -> bool:
-        return self.finished_blob_id is not None
+    def finished_copy(self, envelope_id: str | None) -> FinishedCopy | None:
+        """That envelope's copy; without an envelope id, the latest one."""
+        if envelope_id is not None:
+            return self.finished.get(envelope_id)
+        copies = sorted(self.finished.values(), key=lambda c: c.finalized_at)
+        return copies[-1] if copies else None
 
-    def finalize(self, envelope_id: str, blob_id: str, sha256: str, now: datetime) -> None:
-        if self.finished:
-            raise Refused(RefusalCode.already_finished)
-        self.envelope_id = envelope_id
-        self.finished_blob_id = blob_id
-        self.finished_sha256 = sha256
-        self.finalized_at = now
+    def finalize(self, envelope_id: str, blob_id: str, sha256: str, now: datetime) -> bool:
+        """Record the envelope's finished PDF; False (and nothing changes) if it already
+        has one, so a redelivered event or a second worker leaves the first copy."""
+        if envelope_id in self.finished:
+            return False
+        self.finished[envelope_id] = FinishedCopy(blob_id=blob_id, sha256=sha256, finalized_at=now)
+        self.failures.pop(envelope_id, None)
         self._events.append(
             DocumentFinalized(
                 tenant_id=self.tenant_id,
@@ -83,6 +121,22 @@ class Document(BaseModel):
                 envelope_id=envelope_id,
                 finished_blob_id=blob_id,
                 sha256=sha256,
+            )
+        )
+        return True
+
+    def finishing_failed(self, envelope_id: str, code: str, message: str) -> None:
+        """Finishing cannot succeed by retrying: say so, so the sender sees it."""
+        if envelope_id in self.finished or self.failures.get(envelope_id) == code:
+            return
+        self.failures[envelope_id] = code
+        self._events.append(
+            DocumentFinalizeFailed(
+                tenant_id=self.tenant_id,
+                document_id=self.id,
+                envelope_id=envelope_id,
+                code=code,
+                message=message,
             )
         )
 

@@ -10,6 +10,7 @@ any rewrite afterwards (pypdf included) breaks it. `seal_pdf` checks that its ou
 starts with its input byte for byte, which is what "incremental" promises.
 """
 
+import hashlib
 import io
 import logging
 from collections.abc import Iterable
@@ -61,6 +62,9 @@ class VerifyResult:
     field_name: str | None = None
     problem: str | None = None
     """`unreadable`, `no_signature`, `invalid_signature`, or None."""
+    signed_revision_sha256: str | None = None
+    """SHA-256 of the bytes up to the end of the last signature's revision: the file as
+    it was signed, whatever was appended afterwards."""
 
     @property
     def ok(self) -> bool:
@@ -190,7 +194,19 @@ async def verify_pdf(data: bytes, trust_roots: Iterable[object]) -> VerifyResult
         signature_count=len(signatures),
         field_name=_safe_field_name(embedded),
         problem=None if valid else "invalid_signature",
+        signed_revision_sha256=_signed_revision_sha256(data, embedded),
     )
+
+
+def _signed_revision_sha256(data: bytes, embedded) -> str | None:
+    try:
+        start, _, second, length = (int(v) for v in embedded.byte_range)
+    except Exception:
+        return None
+    end = second + length
+    if start != 0 or not 0 < end <= len(data):
+        return None
+    return hashlib.sha256(data[:end]).hexdigest()
 
 
 def _nothing(problem: str) -> VerifyResult:

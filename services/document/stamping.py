@@ -19,15 +19,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from PIL import Image
-from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf import PageObject, PdfReader, PdfWriter, Transformation
 from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from .fonts import REPORTLAB_LOCK, ensure_japanese_font
+from .geometry import PageGeometry
 
 BOX_TOLERANCE = 2.0
 """Points a box may stick out of the page (UI rounding) before we refuse it."""
+MIN_BOX_SIDE = 1.0
+"""Points; the signing service refuses boxes below its own, larger minimum."""
 MAX_TEXT_CHARS = 2000
 MIN_FONT_SIZE = 4.0
 MAX_FONT_SIZE = 14.0
@@ -77,8 +80,10 @@ class CheckMark:
 type Mark = SealMark | TextMark | CheckMark
 
 
-def stamp(data: bytes, marks: Sequence[Mark]) -> bytes:
-    """Return `data` with every mark drawn on its page; one rewrite of the file.
+def stamp(data: bytes, marks: Sequence[Mark], appendix: bytes | None = None) -> bytes:
+    """Return `data` with every mark drawn on its page and the pages of `appendix` (the
+    audit certificate) added, written as one incremental update: the original bytes stay
+    a prefix of the result, so a signature already on the upload keeps validating.
 
     Thread-safe: pypdf objects are per call, reportlab drawing holds `REPORTLAB_LOCK`.
     Raises `StampError` for marks that do not fit the document.
@@ -92,7 +97,7 @@ def stamp(data: bytes, marks: Sequence[Mark]) -> bytes:
         raise
     except Exception as exc:
         raise StampError(f"unreadable PDF: {type(exc).__name__}: {exc}") from None
-    if not marks:
+    if not marks and not appendix:
         return bytes(data)
 
     by_page: dict[int, list[Mark]] = defaultdict(list)
@@ -102,89 +107,69 @@ def stamp(data: bytes, marks: Sequence[Mark]) -> bytes:
         by_page[mark.page].append(mark)
 
     try:
-        writer = PdfWriter(clone_from=reader)
-        frames = {number: _Frame.of(writer.pages[number - 1]) for number in by_page}
+        writer = PdfWriter(reader, incremental=True)
+        frames = {number: page_frame(writer.pages[number - 1]) for number in by_page}
     except StampError:
         raise
     except Exception as exc:
         raise StampError(f"unreadable PDF: {type(exc).__name__}: {exc}") from None
     for number, page_marks in by_page.items():
         for mark in page_marks:
-            frames[number].check(mark)
+            check_box(frames[number], mark)
 
     numbers = sorted(by_page)
-    overlay = PdfReader(io.BytesIO(_draw_overlays([(frames[n], by_page[n]) for n in numbers])))
     try:
-        for index, number in enumerate(numbers):
-            page = writer.pages[number - 1]
-            page.merge_transformed_page(overlay.pages[index], frames[number].to_user_space())
-            page.compress_content_streams()
+        if numbers:
+            overlay = _draw_overlays([(frames[n], by_page[n]) for n in numbers])
+            overlay_pages = PdfReader(io.BytesIO(overlay)).pages
+            for index, number in enumerate(numbers):
+                page = writer.pages[number - 1]
+                matrix = Transformation(frames[number].to_user_space())
+                page.merge_transformed_page(overlay_pages[index], matrix)
+                page.compress_content_streams()
+        if appendix:
+            for extra in PdfReader(io.BytesIO(appendix)).pages:
+                writer.add_page(extra)
         out = io.BytesIO()
         writer.write(out)
     except Exception as exc:  # a page pypdf can read but not rewrite (odd content)
         raise StampError(f"cannot stamp this PDF: {type(exc).__name__}: {exc}") from None
-    return out.getvalue()
+    result = out.getvalue()
+    if not result.startswith(data):
+        raise StampError("stamping rewrote the document instead of appending to it")
+    return result
 
 
-@dataclass(frozen=True, slots=True)
-class _Frame:
-    """A page's CropBox and rotation: maps the displayed frame to user space."""
-
-    llx: float
-    lly: float
-    urx: float
-    ury: float
-    rotation: int
-
-    @classmethod
-    def of(cls, page) -> "_Frame":
-        box = page.cropbox
-        xs = sorted((float(box.left), float(box.right)))
-        ys = sorted((float(box.bottom), float(box.top)))
-        rotation = int(page.rotation or 0)
-        if rotation % 90:
-            raise StampError(f"page rotation {rotation} is not a multiple of 90")
-        return cls(xs[0], ys[0], xs[1], ys[1], rotation % 360)
-
-    @property
-    def display_size(self) -> tuple[float, float]:
-        width, height = self.urx - self.llx, self.ury - self.lly
-        return (height, width) if self.rotation in (90, 270) else (width, height)
-
-    def check(self, mark: Mark) -> None:
-        width, height = self.display_size
-        values = (mark.x, mark.y, mark.width, mark.height)
-        if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
-            raise StampError(f"non-numeric box on page {mark.page}")
-        if mark.width <= 0 or mark.height <= 0:
-            raise StampError(f"empty box on page {mark.page}")
-        if (
-            mark.x < -BOX_TOLERANCE
-            or mark.y < -BOX_TOLERANCE
-            or mark.x + mark.width > width + BOX_TOLERANCE
-            or mark.y + mark.height > height + BOX_TOLERANCE
-        ):
-            raise StampError(
-                f"box ({mark.x}, {mark.y}, {mark.width}x{mark.height}) outside page "
-                f"{mark.page} ({width:.1f}x{height:.1f})"
-            )
-
-    def to_user_space(self) -> Transformation:
-        """Matrix from the displayed frame (origin bottom-left, y up) to user space.
-
-        /Rotate turns the page clockwise for display; each case inverts that turn and
-        moves the origin to the right CropBox corner.
-        """
-        a, b, c, d, e, f = {
-            0: (1, 0, 0, 1, self.llx, self.lly),
-            90: (0, 1, -1, 0, self.urx, self.lly),
-            180: (-1, 0, 0, -1, self.urx, self.ury),
-            270: (0, -1, 1, 0, self.llx, self.ury),
-        }[self.rotation]
-        return Transformation((a, b, c, d, e, f))
+def page_frame(page: PageObject) -> PageGeometry:
+    """The displayed frame of a pypdf page (CropBox after /Rotate)."""
+    box = page.cropbox
+    xs = sorted((float(box.left), float(box.right)))
+    ys = sorted((float(box.bottom), float(box.top)))
+    rotation = int(page.rotation or 0)
+    if rotation % 90:
+        raise StampError(f"page rotation {rotation} is not a multiple of 90")
+    return PageGeometry.of_box((xs[0], ys[0], xs[1], ys[1]), rotation)
 
 
-def _draw_overlays(pages: list[tuple[_Frame, list[Mark]]]) -> bytes:
+def check_box(frame: PageGeometry, mark: Mark) -> None:
+    values = (mark.x, mark.y, mark.width, mark.height)
+    if not all(isinstance(v, int | float) and math.isfinite(v) for v in values):
+        raise StampError(f"non-numeric box on page {mark.page}")
+    if mark.width < MIN_BOX_SIDE or mark.height < MIN_BOX_SIDE:
+        raise StampError(f"box smaller than {MIN_BOX_SIDE} pt on page {mark.page}")
+    if (
+        mark.x < -BOX_TOLERANCE
+        or mark.y < -BOX_TOLERANCE
+        or mark.x + mark.width > frame.width + BOX_TOLERANCE
+        or mark.y + mark.height > frame.height + BOX_TOLERANCE
+    ):
+        raise StampError(
+            f"box ({mark.x}, {mark.y}, {mark.width}x{mark.height}) outside page "
+            f"{mark.page} ({frame.width:.1f}x{frame.height:.1f})"
+        )
+
+
+def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
     """One reportlab document with one page per marked page, so the font subset and
     repeated seal images are embedded once for the whole contract."""
     images = {
@@ -199,7 +184,7 @@ def _draw_overlays(pages: list[tuple[_Frame, list[Mark]]]) -> bytes:
         canvas = Canvas(out, pageCompression=1)
         canvas.setCreator("Shomei")
         for frame, marks in pages:
-            width, height = frame.display_size
+            width, height = frame.width, frame.height
             canvas.setPageSize((width, height))
             for mark in marks:
                 bottom = height - mark.y - mark.height  # top-left/y-down -> PDF y-up

@@ -24,6 +24,10 @@ from services.common.values import (
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 JP_MOBILE = re.compile(r"^0[789]0\d{8}$")
 ACCESS_CODE = re.compile(r"^[A-Za-z0-9]+$")
+MIN_FIELD_SIDE = 8
+"""Points (≈ 2.8 mm): a smaller box holds no legible seal, text or tick (S16)."""
+MAX_FIELD_SIDE = 1200
+"""Points: a seal or text box, not a page-sized overlay."""
 
 
 class SignerLink(BaseModel):
@@ -112,6 +116,9 @@ def new_field(
         raise Refused(RefusalCode.field_for_share_only, field=index)
     if f.page > len(pages):
         raise Refused(RefusalCode.page_out_of_range, field=index, page=f.page)
+    sides = (f.width, f.height)
+    if not all(MIN_FIELD_SIDE <= side <= MAX_FIELD_SIDE for side in sides):
+        raise Refused(RefusalCode.field_size, field=index, min=MIN_FIELD_SIDE, max=MAX_FIELD_SIDE)
     size = pages[f.page - 1]
     if f.x + f.width > size.width + 0.5 or f.y + f.height > size.height + 0.5:
         raise Refused(RefusalCode.field_off_page, field=index)

@@ -106,6 +106,10 @@ class FolderBlobStore:
             return False
         return await asyncio.to_thread(self._path(blob_id).is_file)
 
+    async def delete(self, blob_id: str) -> None:
+        if valid_blob_id(blob_id):
+            await asyncio.to_thread(self._path(blob_id).unlink, missing_ok=True)
+
 
 def _flush_and_sync(file: BinaryIO) -> None:
     file.flush()

@@ -88,3 +88,9 @@ class GridFSBlobStore:
         grid_out = await self._open(blob_id)
         while chunk := await grid_out.read(chunk_size):
             yield chunk
+
+    async def delete(self, blob_id: str) -> None:
+        if not valid_blob_id(blob_id):
+            return
+        async for grid_out in self._bucket.find({"filename": blob_id}):
+            await self._bucket.delete(grid_out._id)

@@ -54,6 +54,14 @@ async def test_putting_the_same_bytes_twice_is_a_no_op(blobs: BlobStore) -> None
     assert await blobs.get(first) == b"seal"
 
 
+async def test_a_deleted_blob_is_gone_and_deleting_again_is_harmless(blobs: BlobStore) -> None:
+    blob_id = await blobs.put(b"unadopted upload")
+    await blobs.delete(blob_id)
+    assert not await blobs.exists(blob_id)
+    await blobs.delete(blob_id)
+    await blobs.delete("not-a-blob-id")
+
+
 async def test_an_empty_blob_is_a_blob(blobs: BlobStore) -> None:
     blob_id = await blobs.put(b"")
     assert await blobs.get(blob_id) == b""

@@ -7,6 +7,7 @@ Japanese one-pager, a two-page contract, pages with /Rotate and an offset CropBo
 import io
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from reportlab.pdfgen.canvas import Canvas
 from services.document.fonts import ensure_japanese_font
 from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
 from services.document.rendering import render_page_png
+
+from .service import Service, open_service
 
 
 def make_pdf(pages: int = 1, *, text: str = "賃貸借契約書", size=A4) -> bytes:
@@ -103,6 +106,14 @@ def seal_png() -> bytes:
 @pytest.fixture(scope="session")
 def creds(tmp_path_factory: pytest.TempPathFactory) -> PlatformCredentials:
     return ensure_platform_certificate(tmp_path_factory.mktemp("platform-key"))
+
+
+@pytest.fixture
+async def service(tmp_path: Path, creds: PlatformCredentials) -> AsyncIterator[Service]:
+    """The document service's handlers on a real SQLite store and blob folder."""
+    opened = await open_service(tmp_path, creds)
+    yield opened
+    await opened.runtime.store.close()
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -11,11 +11,11 @@ from services.document.audit import (
     AuditCertificate,
     AuditEvent,
     AuditParty,
-    append_pages,
     audit_certificate,
     format_jst,
     mask_contact,
 )
+from services.document.stamping import stamp
 
 from .conftest import pdftotext
 
@@ -118,8 +118,9 @@ def test_format_jst_and_mask() -> None:
     assert mask_contact("") == ""
 
 
-def test_append_pages(two_page_pdf: bytes, tmp_path: Path) -> None:
-    merged = append_pages(two_page_pdf, audit_certificate(certificate(n_events=60)))
+def test_certificate_appended_as_an_incremental_update(two_page_pdf: bytes, tmp_path: Path) -> None:
+    merged = stamp(two_page_pdf, [], audit_certificate(certificate(n_events=60)))
+    assert merged.startswith(two_page_pdf)
     reader = PdfReader(io.BytesIO(merged))
     assert len(reader.pages) >= 4
     assert "賃貸借契約書 第1頁" in pdftotext(merged, tmp_path, first=1, last=1)

@@ -19,7 +19,6 @@ from services.document.audit import (
     AuditCertificate,
     AuditEvent,
     AuditParty,
-    append_pages,
     audit_certificate,
 )
 from services.document.pades import TimestampUnavailable, seal_pdf, verify_pdf
@@ -44,28 +43,25 @@ def qpdf_check(data: bytes, tmp_path: Path) -> subprocess.CompletedProcess:
 
 
 def finish(original: bytes, seal_png: bytes) -> bytes:
-    """What the document service does before signing: stamp, then append the audit."""
-    stamped = stamp(
-        original,
-        [
-            SealMark(1, 420, 80, 60, 60, seal_png),
-            TextMark(2, 60, 120, 240, 22, "佐藤 花子"),
-            CheckMark(2, 60, 160, 12, 12, True),
-        ],
-    )
+    """What the document service does before signing: stamp and append the audit, one
+    incremental update."""
     now = datetime.now(UTC)
     audit = audit_certificate(
         AuditCertificate(
             envelope_id="env_test",
             envelope_title="賃貸借契約書",
             original_sha256=hashlib.sha256(original).hexdigest(),
-            stamped_sha256=hashlib.sha256(stamped).hexdigest(),
             parties=[AuditParty(1, "借主", "佐藤 花子", "hanako@example.jp", now, "署名済")],
             events=[AuditEvent(now, "署名しました", "佐藤 花子", "198.51.100.4", "pytest")],
             completed_at=now,
         )
     )
-    return append_pages(stamped, audit)
+    marks = [
+        SealMark(1, 420, 80, 60, 60, seal_png),
+        TextMark(2, 60, 120, 240, 22, "佐藤 花子"),
+        CheckMark(2, 60, 160, 12, 12, True),
+    ]
+    return stamp(original, marks, audit)
 
 
 @pytest.fixture(scope="module")

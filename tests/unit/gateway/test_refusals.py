@@ -21,7 +21,11 @@ from services.common.settings import Settings
 ROOT = Path(__file__).resolve().parents[3]
 ALL_CODES = {str(c) for c in RefusalCode} | {str(c) for c in GatewayCode}
 SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
-    "too_many_pages": {"max_pages": 200},
+    "too_many_pages": {"max_pages": 200, "pages": 201},
+    "page_too_large": {"page": 1, "width": 14400, "height": 14400, "limit": 5000},
+    "page_too_small": {"page": 1, "width": 20, "height": 20, "limit": 144},
+    "bad_rotation": {"page": 2},
+    "field_size": {"field": 0, "min": 8, "max": 1200},
     "page_not_found": {"page": 3},
     "contact_required": {"party": 1},
     "invalid_email": {"party": 1},
@@ -90,9 +94,9 @@ def test_every_code_the_services_raise_is_in_the_catalogue_with_the_values_it_ne
 
 
 def test_pdf_inspection_codes_are_refusal_codes():
-    from services.document.inspection import _MESSAGES
+    from services.document.inspection import CODES
 
-    assert set(_MESSAGES) <= set(RefusalCode.__members__)
+    assert set(CODES) <= set(RefusalCode.__members__)
 
 
 @pytest.mark.parametrize("code", sorted(ALL_CODES))
