@@ -14,9 +14,10 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway import dev, verify
+from gateway import dev, seal_gallery, verify
 from gateway.api import pages as page_api
 from gateway.api import routes as api
+from gateway.api import seals
 from gateway.api import verify as verify_api
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
@@ -93,11 +94,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(seals.router)
     app.include_router(signer.router)
     app.include_router(dev.router)
     app.include_router(verify_api.router)
     app.include_router(page_api.router)
     app.include_router(verify.router)
+    app.include_router(seal_gallery.router)
 
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
 

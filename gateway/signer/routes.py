@@ -136,7 +136,12 @@ async def page_image(request: Request, token: str, page: int) -> StreamingRespon
 async def _seal(request: Request, view: SignerView) -> SealView:
     return await _b(request).ask(
         "seal",
-        DrawSeal(tenant_id=view.tenant_id, name=view.party.name, party_kind=view.party.kind),
+        DrawSeal(
+            tenant_id=view.tenant_id,
+            name=view.party.name,
+            party_kind=view.party.kind,
+            role=view.party.role,
+        ),
     )
 
 

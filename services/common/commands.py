@@ -191,4 +191,28 @@ class DrawSeal(Command[SealView]):
     name: str
     """The party's name as entered."""
     party_kind: PartyKind = "individual"
-    """individual: the surname in a circle; corporations: the name in a square."""
+    """individual: the surname in a circle; corporation: the name in a square;
+    corporation_registered: the name round a circle with the title inside."""
+    role: PartyRole | None = None
+    """The party's role: `agent` (an individual) gets a licensed agent's seal (取引士印)."""
+    size_mm: float | None = Field(default=None, ge=6, le=60)
+    """The seal's size on paper (6–60 mm); by default 15 mm personal, 13.5 mm agent, 21 mm
+    corporate."""
+    title: str | None = Field(default=None, max_length=20)
+    """The inner text of a corporation_registered seal (default 代表取締役印)."""
+    seal_image_id: str | None = None
+    """An uploaded seal of the agency (S17), answered instead of a drawn one."""
+
+
+class UploadSealImage(Command[SealView]):
+    """Keep an agency's own seal image (S17): checked, cut from its paper, made transparent."""
+
+    kind: Literal["seal.upload"] = "seal.upload"
+    tenant_id: str
+    """The agency uploading it."""
+    blob_id: str
+    """The uploaded PNG or JPEG."""
+    label: str = Field(default="", max_length=100)
+    """What the agency calls it (代表者印, 角印 …), up to 100 characters."""
+    size_mm: float | None = Field(default=None, ge=6, le=60)
+    """Its size on paper, longer side (6–60 mm, default 21 mm)."""

@@ -7,10 +7,10 @@ documents show it as the message's description.
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.messages import Event
-from services.common.values import Channel, FieldType, Placement
+from services.common.values import Channel, FieldType, PartyKind, PartyRole, Placement
 
 __all__ = [
     "AuditEventRecord",
@@ -27,6 +27,7 @@ __all__ = [
     "NotificationRequested",
     "PartySigned",
     "Placement",
+    "SentParty",
 ]
 
 
@@ -49,15 +50,30 @@ class DocumentUploaded(Event):
     """The cleaned file name."""
 
 
+class SentParty(_Part):
+    """A signing party as the seal service needs it to draw the seal ahead of time."""
+
+    party_id: str
+    """The party."""
+    name: str
+    """Name, as the seal is made from it."""
+    kind: PartyKind
+    """individual, corporation or corporation_registered: decides the seal's shape."""
+    role: PartyRole
+    """The party's role; `agent` presses a licensed agent's seal (取引士印)."""
+
+
 class EnvelopeSent(Event):
-    """A draft envelope was sent and its first signing order asked. Published by signing; no
-    consumer yet (webhooks will carry it)."""
+    """A draft envelope was sent and its first signing order asked. Published by signing;
+    consumed by seal, which draws every signing party's seal ahead (webhooks will carry it)."""
 
     name: ClassVar[str] = "envelope.sent"
     envelope_id: str
     """The envelope."""
     document_id: str
     """Its contract PDF."""
+    parties: list[SentParty] = Field(default_factory=list)
+    """The parties who sign, so their seals can be drawn before they open their page."""
 
 
 class PartySigned(Event):

@@ -12,6 +12,7 @@ from services.common.views import (
     FinishedDocumentView,
     HealthView,
     PageImageView,
+    SealView,
     VerifyView,
 )
 
@@ -83,3 +84,16 @@ class GetEnvelope(Query[EnvelopeView]):
     """The agency asking; another agency's envelope is not found."""
     envelope_id: str
     """The envelope."""
+
+
+# --- seal -------------------------------------------------------------------------------
+
+
+class GetSealImage(Query[SealView]):
+    """An agency's uploaded seal (S17)."""
+
+    kind: Literal["seal.get_image"] = "seal.get_image"
+    tenant_id: str
+    """The agency asking; another agency's seal is not found."""
+    seal_id: str
+    """The uploaded seal."""

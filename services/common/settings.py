@@ -109,7 +109,11 @@ class Settings(BaseSettings):
         description="TrueType (.ttf) font for Japanese text in PDFs; empty: IPAex Mincho "
         "from fonts-ipaexfont-mincho",
     )
-    seal_font: Path = Field(IPAEX_MINCHO, description="TrueType font the 印影 are drawn with")
+    seal_font: Path = Field(
+        IPAEX_MINCHO,
+        description="font the 印影 are drawn with first; characters it lacks come from IPAmj "
+        "Mincho, then Noto CJK",
+    )
     log_level: str = Field("INFO", description="log level of every process")
     python: str = Field(
         "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"

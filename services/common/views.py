@@ -139,14 +139,30 @@ class FinishedDocumentView(Model):
 
 
 class SealView(Model):
-    """A drawn seal (印影), kept as a PNG blob."""
+    """A seal (印影), drawn or uploaded by the agency (S17), kept as a transparent PNG blob."""
 
     blob_id: str
     """The PNG's blob."""
     text: str
-    """The characters on the seal."""
+    """The characters on the seal; empty for an uploaded image."""
     style: str
-    """personal_round, corporate_round or corporate_square."""
+    """personal_round, agent, corporate_square, corporate_round, or uploaded."""
+    source: Literal["drawn", "uploaded"] = "drawn"
+    """Drawn from the name, or the agency's own uploaded image."""
+    seal_id: str | None = None
+    """An uploaded seal's id, for a party's `seal_image_id`; none for a drawn seal."""
+    label: str = ""
+    """What the agency called an uploaded seal (代表者印 …)."""
+    size_mm: float = 0.0
+    """The seal's size on paper, in millimetres (its longer side)."""
+    width_px: int = 0
+    """Image width in pixels (300 dpi for a drawn seal)."""
+    height_px: int = 0
+    """Image height in pixels."""
+    width_pt: float = 0.0
+    """Width to stamp at, in PDF points (1/72 inch)."""
+    height_pt: float = 0.0
+    """Height to stamp at, in PDF points."""
 
 
 # --- signing -----------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from services.common.events import (
     FilledField,
     NotificationRequested,
     PartySigned,
+    SentParty,
 )
 from services.common.messages import Event, Refused
 from services.common.refusals import RefusalCode
@@ -124,7 +125,14 @@ class Envelope(BaseModel):
         self.audit.append(now, "sent")
         self._record(
             EnvelopeSent(
-                tenant_id=self.tenant_id, envelope_id=self.id, document_id=self.document_id
+                tenant_id=self.tenant_id,
+                envelope_id=self.id,
+                document_id=self.document_id,
+                parties=[
+                    SentParty(party_id=p.id, name=p.name, kind=p.kind, role=p.role)
+                    for p in self.parties
+                    if p.signs
+                ],
             )
         )
         self._ask_next_order(now, new_token, link_for)

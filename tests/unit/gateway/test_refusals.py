@@ -42,6 +42,10 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "check_required": {"field_id": "f1", "label": ""},
     "file_too_large": {"limit_mb": 20},
     "service_unavailable": {"service": "signing"},
+    "seal_control_character": {"code_point": "U+202E"},
+    "seal_missing_glyph": {"code_point": "U+0915"},
+    "seal_image_too_large": {"limit_mb": 2},
+    "seal_image_dimensions": {"min_px": 48, "max_px": 2400},
 }
 DERIVED = {"party_number": "party", "field_number": "field"}
 
