@@ -5,6 +5,10 @@ field, so `find`/`count` use ordinary indexes. Writes go through one writer conn
 guarded by an asyncio.Lock (so concurrent unit-of-works in one process serialise their
 commits); reads use a second connection, which in WAL mode only ever sees committed data
 even while a commit is half-way through on the writer.
+
+Every read runs in one hop to aiosqlite's thread (`execute_fetchall`): a cursor left open
+across an await would hold the shared reader's snapshot, so other reads would see rows
+already deleted or changed (an outbox row published twice, a false version conflict).
 """
 
 import asyncio
@@ -180,9 +184,8 @@ class SqliteStore:
 
     async def get(self, collection: str, id: str) -> Document | None:
         sql = f"SELECT version, data FROM {_ident(self.collection(collection).name)} WHERE id = ?"
-        async with self._read.execute(sql, (id,)) as cur:
-            row = await cur.fetchone()
-        return None if row is None else self._doc(row)
+        rows = await self._read.execute_fetchall(sql, (id,))
+        return self._doc(next(iter(rows))) if rows else None
 
     async def find(
         self,
@@ -206,26 +209,22 @@ class SqliteStore:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
-        async with self._read.execute(sql, params) as cur:
-            return [self._doc(row) for row in await cur.fetchall()]
+        return [self._doc(row) for row in await self._read.execute_fetchall(sql, params)]
 
     async def count(self, collection: str, where: Mapping[str, Any]) -> int:
         coll = self.collection(collection)
         clause, params = self._where(coll, where)
         sql = f"SELECT COUNT(*) FROM {_ident(coll.name)}{clause}"
-        async with self._read.execute(sql, params) as cur:
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
+        rows = list(await self._read.execute_fetchall(sql, params))
+        return int(rows[0][0]) if rows else 0
 
     async def was_processed(self, event_id: str) -> bool:
         sql = "SELECT 1 FROM processed_events WHERE event_id = ?"
-        async with self._read.execute(sql, (event_id,)) as cur:
-            return await cur.fetchone() is not None
+        return bool(await self._read.execute_fetchall(sql, (event_id,)))
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
         sql = "SELECT id, routing_key, payload, headers FROM outbox ORDER BY seq LIMIT ?"
-        async with self._read.execute(sql, (limit,)) as cur:
-            rows = await cur.fetchall()
+        rows = await self._read.execute_fetchall(sql, (limit,))
         return [
             OutboxMessage(
                 id=r[0], routing_key=r[1], payload=json.loads(r[2]), headers=json.loads(r[3])
