@@ -2,11 +2,15 @@
 
 Woken after each commit that added messages, and polling anyway, so messages left by a
 crash between commit and publish go out at the next start. Delivery is at least once:
-consumers drop repeats by `event_id`.
+consumers drop repeats by `event_id`. Rows are leased before they are published, so the
+relays of several instances of a service share one store without publishing a row twice.
 """
 
 import asyncio
 import logging
+import os
+import socket
+import uuid
 from contextlib import suppress
 
 from faststream.rabbit import RabbitBroker
@@ -19,10 +23,25 @@ log = logging.getLogger(__name__)
 
 
 class OutboxRelay:
-    def __init__(self, store: Store, broker: RabbitBroker, poll_seconds: float = 2.0) -> None:
+    """Each instance leases the rows it relays, so any number may run on one store.
+
+    A batch must be published within half its lease: past that the batch is abandoned
+    (and, once the lease ends, claimed again by whichever relay comes first), because
+    a lease running out mid-publish is the one way two relays both publish a row.
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        broker: RabbitBroker,
+        poll_seconds: float = 2.0,
+        lease_seconds: float = 30.0,
+    ) -> None:
         self._store = store
         self._broker = broker
         self._poll = poll_seconds
+        self._lease = lease_seconds
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
         self._stopping = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -67,10 +86,13 @@ class OutboxRelay:
 
     async def relay_once(self, batch: int = 100) -> int:
         """Publish one batch concurrently; only confirmed messages are marked relayed."""
-        pending = await self._store.pending_outbox(batch)
+        pending = await self._store.claim_outbox(self.owner, batch, self._lease)
         if not pending:
             return 0
-        results = await asyncio.gather(*(self._publish(m) for m in pending), return_exceptions=True)
+        results = await asyncio.wait_for(
+            asyncio.gather(*(self._publish(m) for m in pending), return_exceptions=True),
+            self._lease / 2,
+        )
         done = [m.id for m, r in zip(pending, results, strict=True) if r is None]
         if done:
             await self._store.mark_relayed(done)

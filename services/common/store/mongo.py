@@ -11,7 +11,7 @@ import logging
 import random
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
@@ -42,6 +42,7 @@ NON_NULL_TYPES = ["string", "number", "bool", "date", "objectId", "object", "arr
 MAX_ATTEMPTS = 8
 WRITE_CONFLICT = 112
 NAMESPACE_EXISTS = 48
+OUTBOX_ORDER = [("seq", ASCENDING)]
 
 
 def _is_transient(error: PyMongoError) -> bool:
@@ -50,6 +51,15 @@ def _is_transient(error: PyMongoError) -> bool:
     if isinstance(error, OperationFailure) and error.code == WRITE_CONFLICT:
         return True
     return "write conflict" in str(error).lower()
+
+
+def _outbox_message(raw: Mapping[str, Any]) -> OutboxMessage:
+    return OutboxMessage(
+        id=raw["_id"],
+        routing_key=raw["routing_key"],
+        payload=raw["payload"],
+        headers=raw.get("headers") or {},
+    )
 
 
 def _public(raw: Mapping[str, Any]) -> Document:
@@ -175,16 +185,40 @@ class MongoStore:
     async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
         if limit <= 0:
             return []
-        cursor = self._db[OUTBOX].find({}).sort([("seq", ASCENDING)]).limit(limit)
-        return [
-            OutboxMessage(
-                id=raw["_id"],
-                routing_key=raw["routing_key"],
-                payload=raw["payload"],
-                headers=raw.get("headers") or {},
-            )
-            async for raw in cursor
+        cursor = self._db[OUTBOX].find({}).sort(OUTBOX_ORDER).limit(limit)
+        return [_outbox_message(raw) async for raw in cursor]
+
+    async def claim_outbox(
+        self, owner: str, limit: int = 100, lease_seconds: float = 30.0
+    ) -> list[OutboxMessage]:
+        """Pick candidates, lease them with one filtered update, read back what we hold.
+
+        Each document's update is atomic and re-checks the claim filter, so of two
+        relays racing for a row exactly one gets it.
+        """
+        if limit <= 0:
+            return []
+        now = datetime.now(UTC)
+        claimable = {
+            "$or": [
+                {"claimed_by": None},
+                {"claimed_by": owner},
+                {"claim_until": {"$lt": now}},
+            ]
+        }
+        outbox = self._db[OUTBOX]
+        candidates = [
+            raw["_id"]
+            async for raw in outbox.find(claimable, {"_id": 1}).sort(OUTBOX_ORDER).limit(limit)
         ]
+        if not candidates:
+            return []
+        await outbox.update_many(
+            {"_id": {"$in": candidates}, **claimable},
+            {"$set": {"claimed_by": owner, "claim_until": now + timedelta(seconds=lease_seconds)}},
+        )
+        held = outbox.find({"_id": {"$in": candidates}, "claimed_by": owner}).sort(OUTBOX_ORDER)
+        return [_outbox_message(raw) async for raw in held]
 
     # -- writes ----------------------------------------------------------------------------
 

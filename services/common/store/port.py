@@ -88,7 +88,17 @@ class Store(Protocol):
         """Nothing is written unless `commit()` is awaited inside the block."""
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
-        """Oldest first."""
+        """Oldest first, claimed or not: for looking, never for relaying."""
+
+    async def claim_outbox(
+        self, owner: str, limit: int = 100, lease_seconds: float = 30.0
+    ) -> list[OutboxMessage]:
+        """Lease up to `limit` of the oldest rows to `owner`, atomically, and return them.
+
+        A row is claimable when nobody holds it, `owner` already holds it, or its lease
+        ran out; so several relays on one store each publish a row once, and a row whose
+        relay died goes out again once the lease ends.
+        """
 
     async def mark_relayed(self, ids: Sequence[str]) -> None: ...
 

@@ -15,6 +15,7 @@ import asyncio
 import json
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from datetime import UTC, datetime
@@ -39,6 +40,11 @@ from services.common.store.port import (
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 BUSY_TIMEOUT_MS = 10_000
+OUTBOX_ADDED_COLUMNS = {
+    "headers": "TEXT NOT NULL DEFAULT '{}'",
+    "claimed_by": "TEXT",
+    "claim_until": "REAL",
+}
 
 
 def _ident(name: str) -> str:
@@ -64,6 +70,12 @@ def _dumps(doc: Mapping[str, Any]) -> str:
         {k: v for k, v in doc.items() if k != "version"},
         ensure_ascii=False,
         separators=(",", ":"),
+    )
+
+
+def _outbox_message(row: sqlite3.Row | tuple[Any, ...]) -> OutboxMessage:
+    return OutboxMessage(
+        id=row[0], routing_key=row[1], payload=json.loads(row[2]), headers=json.loads(row[3])
     )
 
 
@@ -110,11 +122,12 @@ class SqliteStore:
                 " id TEXT NOT NULL UNIQUE, routing_key TEXT NOT NULL, payload TEXT NOT NULL,"
                 " headers TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL)"
             )
-            async with db.execute("PRAGMA table_info(outbox)") as cur:
-                if "headers" not in {row[1] for row in await cur.fetchall()}:
-                    await db.execute(
-                        "ALTER TABLE outbox ADD COLUMN headers TEXT NOT NULL DEFAULT '{}'"
-                    )
+            outbox_columns = {
+                row[1] for row in await db.execute_fetchall("PRAGMA table_info(outbox)")
+            }
+            for column, kind in OUTBOX_ADDED_COLUMNS.items():
+                if column not in outbox_columns:
+                    await db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {kind}")
             await db.execute(
                 "CREATE TABLE IF NOT EXISTS processed_events"
                 " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
@@ -125,8 +138,9 @@ class SqliteStore:
                     f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY,"
                     " version INTEGER NOT NULL, data TEXT NOT NULL)"
                 )
-                async with db.execute(f"PRAGMA table_info({table})") as cur:
-                    existing = {row[1] for row in await cur.fetchall()}
+                existing = {
+                    row[1] for row in await db.execute_fetchall(f"PRAGMA table_info({table})")
+                }
                 for field in coll.searchable():
                     if field in ("id", "version", "data"):
                         raise ValueError(f"{coll.name}: {field!r} cannot be a searchable field")
@@ -224,13 +238,23 @@ class SqliteStore:
 
     async def pending_outbox(self, limit: int = 100) -> list[OutboxMessage]:
         sql = "SELECT id, routing_key, payload, headers FROM outbox ORDER BY seq LIMIT ?"
-        rows = await self._read.execute_fetchall(sql, (limit,))
-        return [
-            OutboxMessage(
-                id=r[0], routing_key=r[1], payload=json.loads(r[2]), headers=json.loads(r[3])
+        return [_outbox_message(r) for r in await self._read.execute_fetchall(sql, (limit,))]
+
+    async def claim_outbox(
+        self, owner: str, limit: int = 100, lease_seconds: float = 30.0
+    ) -> list[OutboxMessage]:
+        """One UPDATE … RETURNING under BEGIN IMMEDIATE: claims never interleave, even
+        between processes, since SQLite admits one writer per file at a time."""
+        now = time.time()
+        async with self._transaction() as db:
+            rows = await db.execute_fetchall(
+                "UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE seq IN"
+                " (SELECT seq FROM outbox WHERE claimed_by IS NULL OR claimed_by = ?"
+                "  OR claim_until < ? ORDER BY seq LIMIT ?)"
+                " RETURNING seq, id, routing_key, payload, headers",
+                (owner, now + lease_seconds, owner, now, limit),
             )
-            for r in rows
-        ]
+        return [_outbox_message(r[1:]) for r in sorted(rows, key=lambda r: r[0])]
 
     # -- writes ----------------------------------------------------------------------------
 

@@ -128,3 +128,39 @@ async def test_writers_beside_concurrent_readers_never_see_a_false_conflict(tmp_
     await asyncio.gather(*readers)
     await store.close()
     assert conflicts == 0
+
+
+@pytest.fixture(params=["sqlite", "mongo"])
+def engine_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}"
+    return str(request.getfixturevalue("mongo_url"))
+
+
+async def test_two_relays_on_one_store_publish_each_row_once(
+    amqp_url, tmp_path, counted_queue, engine_url
+):
+    """Two instances of one service (two processes in production) share its store."""
+    routing_key, queue = counted_queue
+    service = f"tworelays_{uuid.uuid4().hex[:8]}"
+    url = engine_url
+    # mongoeco scans a collection on every insert: fewer rows there, same rule.
+    rows = 1000 if url.startswith("sqlite") else 200
+    stores = [open_store(url, service, [THINGS]) for _ in range(2)]
+    for store in stores:
+        await store.open()
+    ids = await write_events(stores[0], routing_key, rows, per_commit=50)
+    brokers = [make_broker(sqlite_settings(amqp_url, tmp_path), service) for _ in stores]
+    relays = [OutboxRelay(s, b, poll_seconds=0.05) for s, b in zip(stores, brokers, strict=True)]
+    for broker in brokers:
+        await broker.start()
+    for relay in relays:
+        relay.start()
+    await wait_until_relayed(stores)
+    for relay, broker, store in zip(relays, brokers, stores, strict=True):
+        await relay.stop()
+        await broker.stop()
+        await store.close()
+    seen = await published_ids(queue)
+    assert sorted(seen) == sorted(ids)
+    assert [i for i, n in seen.items() if n > 1] == []

@@ -308,6 +308,21 @@ async def test_pending_outbox_is_oldest_first_and_mark_relayed_removes(store: St
     assert [m.id for m in await store.pending_outbox()] == ["m3", "m5", "m6"]
 
 
+async def test_an_outbox_row_is_leased_to_one_relay_until_its_lease_ends(store: Store) -> None:
+    async with store.unit_of_work() as uow:
+        for mid in ("m1", "m2", "m3"):
+            uow.add_outbox(OutboxMessage(mid, f"rk.{mid}"))
+        await uow.commit()
+    assert [m.id for m in await store.claim_outbox("a", limit=2)] == ["m1", "m2"]
+    assert [m.id for m in await store.claim_outbox("b")] == ["m3"]
+    assert await store.claim_outbox("c") == []
+    assert [m.id for m in await store.claim_outbox("a")] == ["m1", "m2"]  # its own, again
+    await store.mark_relayed(["m1"])
+    assert [m.id for m in await store.claim_outbox("a", lease_seconds=0)] == ["m2"]
+    await asyncio.sleep(0.01)
+    assert [m.id for m in await store.claim_outbox("b")] == ["m2", "m3"]  # lease ran out
+
+
 async def test_on_commit_fires_after_commits_that_added_outbox_messages(store: Store) -> None:
     calls: list[str] = []
     store.on_commit(lambda: calls.append("relay"))
