@@ -1,8 +1,8 @@
 """Request/reply over RabbitMQ: the gateway asks, a service answers on `<service>.query`.
 
-FastStream's own `request()` holds one request in flight per connection, so the
-client here keeps many in flight on one channel: it consumes RabbitMQ's direct reply-to
-pseudo-queue and resolves futures keyed by `correlation_id`.
+FastStream's own `request()` holds one request in flight per connection, so the client
+here keeps many in flight on one channel: it consumes a reply queue of its own and
+resolves futures keyed by `correlation_id`.
 """
 
 import asyncio
@@ -11,7 +11,7 @@ from typing import cast
 
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
-from aio_pika.exceptions import DeliveryError
+from aio_pika.exceptions import AMQPError, DeliveryError
 from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 _tracer = trace.get_tracer(__name__)
 
 DIRECT_REPLY_TO = "amq.rabbitmq.reply-to"
+QUERY_CLIENT_NAME = "shomei-query-client"
 
 
 class ServiceUnavailable(Exception):
@@ -43,19 +44,35 @@ class QueryFailed(Exception):
 
 
 class QueryClient:
-    def __init__(self, amqp_url: str, timeout: float) -> None:
+    """Many queries in flight on one channel, replies matched by `correlation_id`.
+
+    Replies come to an exclusive queue of this process, declared on the robust channel,
+    which re-declares it and restores its consumer after every reconnect (RabbitMQ's
+    direct reply-to consumer is not restored, and every later request then fails).
+    While the broker is away a request fails at once as ServiceUnavailable.
+    """
+
+    def __init__(self, amqp_url: str, timeout: float, reconnect_seconds: float = 1.0) -> None:
         self._url = amqp_url
         self.timeout = timeout
+        self._reconnect = reconnect_seconds
         self._connection: aio_pika.abc.AbstractRobustConnection | None = None
         self._channel: aio_pika.abc.AbstractChannel | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
+        self._reply_to = f"shomei.reply.{new_id()}"
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(self._url)
+        self._connection = await aio_pika.connect_robust(
+            self._url,
+            reconnect_interval=self._reconnect,
+            client_properties={"connection_name": QUERY_CLIENT_NAME},
+        )
         self._channel = await self._connection.channel(
             publisher_confirms=True, on_return_raises=True
         )
-        reply_queue = await self._channel.get_queue(DIRECT_REPLY_TO, ensure=False)
+        reply_queue = await self._channel.declare_queue(
+            self._reply_to, exclusive=True, auto_delete=True, durable=False
+        )
         await reply_queue.consume(self._on_reply, no_ack=True)
 
     async def close(self) -> None:
@@ -74,9 +91,11 @@ class QueryClient:
     ) -> R:
         """The request's reply model; QueryFailed on a refusal, ServiceUnavailable when
         nobody answers."""
-        channel = self._channel
-        if channel is None:
+        channel, connection = self._channel, self._connection
+        if channel is None or connection is None:
             raise ServiceUnavailable(service, "not connected")
+        if not connection.connected.is_set() or channel.is_closed:
+            raise ServiceUnavailable(service, "the broker connection is down, reconnecting")
         with _tracer.start_as_current_span(f"{service}.query {query.kind}", kind=SpanKind.CLIENT):
             return await self._ask(channel, service, query, timeout or self.timeout)
 
@@ -94,20 +113,26 @@ class QueryClient:
             query.model_dump_json().encode(),
             content_type="application/json",
             correlation_id=correlation_id,
-            reply_to=DIRECT_REPLY_TO,
+            reply_to=self._reply_to,
             expiration=timeout,
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
             headers={"query_correlation_id": query.correlation_id, **trace_headers()},
         )
         try:
-            await channel.default_exchange.publish(
-                message, routing_key=query_queue(service).name, mandatory=True
-            )
-            body = await asyncio.wait_for(future, timeout)
+            async with asyncio.timeout(timeout):
+                await channel.default_exchange.publish(
+                    message, routing_key=query_queue(service).name, mandatory=True
+                )
+                body = await future
         except DeliveryError as exc:
             raise ServiceUnavailable(service, "no queue to receive the query") from exc
         except TimeoutError as exc:
             raise ServiceUnavailable(service, f"no answer within {timeout:g}s") from exc
+        except (AMQPError, ConnectionError, RuntimeError) as exc:
+            # aio-pika says "connection closed" as RuntimeError while it reconnects.
+            raise ServiceUnavailable(
+                service, "the broker connection is down, reconnecting"
+            ) from exc
         finally:
             self._pending.pop(correlation_id, None)
         answer = Answer.model_validate_json(body)
