@@ -18,9 +18,16 @@ from faststream.rabbit.annotations import RabbitMessage
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from services.common.bus import query_queue
+from services.common.idempotency import (
+    IDEMPOTENCY_HEADER,
+    IdempotentAnswers,
+    deadline,
+    past_deadline,
+)
 from services.common.messages import Answer, Refusal, Refused, Request
 from services.common.refusals import RefusalCode
 from services.common.rpc import DIRECT_REPLY_TO
+from services.common.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +79,21 @@ def answer_queries(
     broker: RabbitBroker,
     service: str,
     handlers: Mapping[type[Request[Any]], RequestHandler],
+    *,
+    store: Store | None = None,
+    keep_seconds: float = 24 * 3600.0,
 ) -> QueryAnswers:
     """Subscribe `<service>.query`; each request model's `kind` picks its handler.
 
+    A request is acked once answered, so the channel's prefetch bounds how many run at
+    once and the rest wait in the broker, where their expiry drops them. One that arrives
+    past its asker's deadline is dropped unapplied: the asker already said "try again".
+    With a `store`, an idempotency key makes a retried command answer its first reply.
     Replies are not mandatory: an asker that gave up has no reply queue any more, and a
     reply nobody waits for is dropped rather than raised.
     """
     answers = QueryAnswers(service, handlers)
+    once = IdempotentAnswers(store, keep_seconds) if store is not None else None
     router = RabbitRouter(middlewares=[_invalid_bodies_answered(broker)])
     replies = router.publisher(
         DIRECT_REPLY_TO,
@@ -90,12 +105,22 @@ def answer_queries(
 
     @router.subscriber(
         query_queue(service),
-        ack_policy=AckPolicy.ACK_FIRST,
+        ack_policy=AckPolicy.ACK,
         no_reply=True,
         description=f"Commands and queries the {service} service answers, by `kind`.",
     )
     async def answer(body: body_type, message: RabbitMessage) -> None:  # type: ignore[valid-type]
-        reply = await answers.reply(body)
+        headers = message.headers or {}
+        if past_deadline(headers):
+            log.warning("%s dropped unapplied: its asker's deadline passed", body.kind)
+            return
+        key = headers.get(IDEMPOTENCY_HEADER)
+        if once is not None and isinstance(key, str) and key:
+            reply = await once.reply(body, key, deadline(headers), answers.reply)
+            if reply is None:
+                return
+        else:
+            reply = await answers.reply(body)
         if message.reply_to:
             await replies.publish(
                 reply.model_dump(mode="json"),

@@ -7,6 +7,7 @@ resolves futures keyed by `correlation_id`.
 
 import asyncio
 import logging
+import time
 from typing import cast
 
 import aio_pika
@@ -17,6 +18,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
 from services.common.bus import query_queue
+from services.common.idempotency import DEADLINE_HEADER, IDEMPOTENCY_HEADER
 from services.common.messages import Answer, Refusal, Request, new_id
 from services.common.refusals import RefusalCode
 from services.common.telemetry import trace_headers
@@ -87,17 +89,28 @@ class QueryClient:
             future.set_result(message.body)
 
     async def ask[R: BaseModel](
-        self, service: str, query: Request[R], timeout: float | None = None
+        self,
+        service: str,
+        query: Request[R],
+        timeout: float | None = None,
+        *,
+        idempotency_key: str | None = None,
     ) -> R:
         """The request's reply model; QueryFailed on a refusal, ServiceUnavailable when
-        nobody answers."""
+        nobody answers.
+
+        The request carries its deadline, past which the service drops it unapplied; with
+        an `idempotency_key` a retried command answers its first reply, not a second run.
+        """
         channel, connection = self._channel, self._connection
         if channel is None or connection is None:
             raise ServiceUnavailable(service, "not connected")
         if not connection.connected.is_set() or channel.is_closed:
             raise ServiceUnavailable(service, "the broker connection is down, reconnecting")
         with _tracer.start_as_current_span(f"{service}.query {query.kind}", kind=SpanKind.CLIENT):
-            return await self._ask(channel, service, query, timeout or self.timeout)
+            return await self._ask(
+                channel, service, query, timeout or self.timeout, idempotency_key
+            )
 
     async def _ask[R: BaseModel](
         self,
@@ -105,6 +118,7 @@ class QueryClient:
         service: str,
         query: Request[R],
         timeout: float,
+        idempotency_key: str | None = None,
     ) -> R:
         correlation_id = new_id()
         future: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
@@ -116,7 +130,12 @@ class QueryClient:
             reply_to=self._reply_to,
             expiration=timeout,
             delivery_mode=aio_pika.DeliveryMode.NOT_PERSISTENT,
-            headers={"query_correlation_id": query.correlation_id, **trace_headers()},
+            headers={
+                "query_correlation_id": query.correlation_id,
+                DEADLINE_HEADER: f"{time.time() + timeout:.3f}",
+                **({IDEMPOTENCY_HEADER: idempotency_key} if idempotency_key else {}),
+                **trace_headers(),
+            },
         )
         try:
             async with asyncio.timeout(timeout):

@@ -81,7 +81,13 @@ class ServiceRuntime:
             raise RuntimeError(f"{self.name} already answers its queue")
         self._answered = True
         wrapped = {model: self._in_unit(handler) for model, handler in handlers.items()}
-        answer_queries(self.broker, self.name, {Health: self._health, **wrapped})
+        answer_queries(
+            self.broker,
+            self.name,
+            {Health: self._health, **wrapped},
+            store=self.store,
+            keep_seconds=self.settings.idempotency_keep_seconds,
+        )
 
     def on(
         self, concern: str, event: type[E], handler: Callable[[E, UnitOfWork], Awaitable[None]]

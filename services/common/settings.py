@@ -67,6 +67,15 @@ class Settings(BaseSettings):
         5, description="deliveries of a failing message before it is dead-lettered"
     )
     prefetch: int = Field(32, description="unacknowledged messages a consumer holds at once")
+    shutdown_grace: float = Field(
+        8.0,
+        description="seconds a service has on SIGTERM to finish the handlers in flight and "
+        "relay their events; under the 10 s supervisors wait before SIGKILL",
+    )
+    idempotency_keep_seconds: float = Field(
+        24 * 3600.0,
+        description="seconds a command's reply is kept under its idempotency key for retries",
+    )
 
     smtp_host: str = Field("127.0.0.1", description="outgoing mail server")
     smtp_port: int = Field(

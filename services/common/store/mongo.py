@@ -24,6 +24,7 @@ from services.common.store.port import (
     Collection,
     ConcurrencyConflict,
     Document,
+    IdempotentClaim,
     OutboxMessage,
     UndeclaredField,
 )
@@ -33,7 +34,8 @@ log = logging.getLogger(__name__)
 OUTBOX = "outbox"
 PROCESSED = "processed_events"
 SEQUENCES = "outbox_seq"
-RESERVED = frozenset({OUTBOX, PROCESSED, SEQUENCES})
+IDEMPOTENCY = "idempotency_keys"
+RESERVED = frozenset({OUTBOX, PROCESSED, SEQUENCES, IDEMPOTENCY})
 # A unique index only covers documents whose field holds a real value: several documents
 # may lack it or hold null, as with SQL's UNIQUE.
 NON_NULL_TYPES = ["string", "number", "bool", "date", "objectId", "object", "array", "binData"]
@@ -91,7 +93,7 @@ class MongoStore:
         self._db_handle = self._client[self._database]
         db = self._db_handle
         existing = set(await db.list_collection_names())
-        for name in [*self._by_name, OUTBOX, PROCESSED, SEQUENCES]:
+        for name in [*self._by_name, OUTBOX, PROCESSED, SEQUENCES, IDEMPOTENCY]:
             if name not in existing:
                 try:
                     await db.create_collection(name)
@@ -112,6 +114,9 @@ class MongoStore:
                 else:
                     await db[coll.name].create_index([(field, ASCENDING)], name=f"ix_{field}")
         await db[OUTBOX].create_index([("seq", ASCENDING)], name="ux_seq", unique=True)
+        await db[IDEMPOTENCY].create_index(
+            [("expires_at", ASCENDING)], name="ttl_expires_at", expireAfterSeconds=0
+        )
         await db[SEQUENCES].update_one({"_id": OUTBOX}, {"$setOnInsert": {"seq": 0}}, upsert=True)
 
     async def close(self) -> None:
@@ -330,6 +335,34 @@ class MongoStore:
             return
         async with self._lock:
             await self._db[OUTBOX].delete_many({"_id": {"$in": list(ids)}})
+
+    # -- idempotency keys ----------------------------------------------------------------
+
+    async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
+        """An insert on `_id` is the atomic claim; the TTL index sweeps expired keys."""
+        now = datetime.now(UTC)
+        keys = self._db[IDEMPOTENCY]
+        await keys.delete_one({"_id": key, "expires_at": {"$lt": now}})
+        try:
+            await keys.insert_one(
+                {"_id": key, "reply": None, "expires_at": now + timedelta(seconds=hold_seconds)}
+            )
+            return IdempotentClaim(acquired=True)
+        except DuplicateKeyError:
+            found = await keys.find_one({"_id": key})
+        return IdempotentClaim(acquired=False, reply=(found or {}).get("reply"))
+
+    async def settle_idempotency_key(
+        self, key: str, reply: Mapping[str, Any] | None, keep_seconds: float
+    ) -> None:
+        keys = self._db[IDEMPOTENCY]
+        if reply is None:
+            await keys.delete_one({"_id": key})
+            return
+        expires_at = datetime.now(UTC) + timedelta(seconds=keep_seconds)
+        await keys.update_one(
+            {"_id": key}, {"$set": {"reply": dict(reply), "expires_at": expires_at}}
+        )
 
     # -- unit of work ----------------------------------------------------------------------
 

@@ -41,6 +41,16 @@ class OutboxMessage:
     """Transport headers to publish with, e.g. the W3C trace context of the writer."""
 
 
+@dataclass(frozen=True)
+class IdempotentClaim:
+    """What the store knows of one idempotency key when a command arrives with it."""
+
+    acquired: bool
+    """True: no run of this command is known; run it, then settle the key."""
+    reply: Mapping[str, Any] | None = None
+    """The first run's reply, once it has finished; None while it still runs."""
+
+
 class UnitOfWork(Protocol):
     async def get(self, collection: str, id: str) -> Document | None:
         """The stored document with its `version`, or None."""
@@ -101,6 +111,18 @@ class Store(Protocol):
         """
 
     async def mark_relayed(self, ids: Sequence[str]) -> None: ...
+
+    async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
+        """Atomically take `key` for one run, or say how its first run went.
+
+        A key held longer than `hold_seconds` without being settled (its runner died) is
+        free again.
+        """
+
+    async def settle_idempotency_key(
+        self, key: str, reply: Mapping[str, Any] | None, keep_seconds: float
+    ) -> None:
+        """Keep the first run's reply for `keep_seconds`; None frees the key for a retry."""
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Call `callback()` (sync, no args) after each commit that added outbox messages."""

@@ -34,12 +34,14 @@ from services.common.store.port import (
     Collection,
     ConcurrencyConflict,
     Document,
+    IdempotentClaim,
     OutboxMessage,
     UndeclaredField,
 )
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 BUSY_TIMEOUT_MS = 10_000
+RESERVED = frozenset({"outbox", "processed_events", "idempotency_keys"})
 OUTBOX_ADDED_COLUMNS = {
     "headers": "TEXT NOT NULL DEFAULT '{}'",
     "claimed_by": "TEXT",
@@ -83,7 +85,7 @@ class SqliteStore:
     def __init__(self, folder: str | Path, service: str, collections: Sequence[Collection]) -> None:
         self.collections = tuple(collections)
         for coll in self.collections:
-            if coll.name in ("outbox", "processed_events") or coll.name.startswith("sqlite_"):
+            if coll.name in RESERVED or coll.name.startswith("sqlite_"):
                 raise ValueError(f"collection name {coll.name!r} is reserved by the store")
         self.path = Path(folder) / f"{service}.sqlite3"
         self._by_name = {c.name: c for c in self.collections}
@@ -128,6 +130,14 @@ class SqliteStore:
             for column, kind in OUTBOX_ADDED_COLUMNS.items():
                 if column not in outbox_columns:
                     await db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {kind}")
+            await db.execute(
+                "CREATE TABLE IF NOT EXISTS idempotency_keys"
+                " (key TEXT PRIMARY KEY, reply TEXT, expires_at REAL NOT NULL)"
+            )
+            await db.execute(
+                "CREATE INDEX IF NOT EXISTS ix_idempotency_keys_expires_at"
+                " ON idempotency_keys (expires_at)"
+            )
             await db.execute(
                 "CREATE TABLE IF NOT EXISTS processed_events"
                 " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
@@ -335,6 +345,37 @@ class SqliteStore:
             return
         async with self._transaction() as db:
             await db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+
+    # -- idempotency keys ----------------------------------------------------------------
+
+    async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
+        now = time.time()
+        async with self._transaction() as db:
+            await db.execute("DELETE FROM idempotency_keys WHERE expires_at < ?", (now,))
+            cur = await db.execute(
+                "INSERT OR IGNORE INTO idempotency_keys (key, reply, expires_at)"
+                " VALUES (?, NULL, ?)",
+                (key, now + hold_seconds),
+            )
+            if cur.rowcount == 1:
+                return IdempotentClaim(acquired=True)
+            rows = await db.execute_fetchall(
+                "SELECT reply FROM idempotency_keys WHERE key = ?", (key,)
+            )
+        reply = next(iter(rows))[0] if rows else None
+        return IdempotentClaim(acquired=False, reply=None if reply is None else json.loads(reply))
+
+    async def settle_idempotency_key(
+        self, key: str, reply: Mapping[str, Any] | None, keep_seconds: float
+    ) -> None:
+        async with self._transaction() as db:
+            if reply is None:
+                await db.execute("DELETE FROM idempotency_keys WHERE key = ?", (key,))
+            else:
+                await db.execute(
+                    "UPDATE idempotency_keys SET reply = ?, expires_at = ? WHERE key = ?",
+                    (json.dumps(dict(reply)), time.time() + keep_seconds, key),
+                )
 
     # -- unit of work --------------------------------------------------------------------
 

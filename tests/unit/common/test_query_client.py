@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from deploy.local.rabbit import RABBIT_BIN, RabbitNode
+from services.common.answers import answer_queries
 from services.common.bus import make_broker
 from services.common.queries import Health
-from services.common.rpc import QueryClient, ServiceUnavailable, answer_queries
+from services.common.rpc import QueryClient, ServiceUnavailable
 from services.common.settings import Settings
+from services.common.views import HealthView
 from tests.support.rabbit import make_node
 
 
@@ -46,7 +48,7 @@ def close_every_connection(node: RabbitNode) -> int:
     return len(pids)
 
 
-async def answered_after_recovery(client: QueryClient, service: str) -> dict:
+async def answered_after_recovery(client: QueryClient, service: str) -> HealthView:
     """Ask until answered; every failure on the way must be ServiceUnavailable."""
     for _ in range(120):
         try:
@@ -62,8 +64,8 @@ async def answering_service(own_node: RabbitNode, tmp_path: Path) -> AsyncIterat
     settings = Settings(amqp_url=own_node.amqp_url, store=f"sqlite:///{tmp_path}")
     broker = make_broker(settings, service)
 
-    async def health(_: Health) -> dict[str, str]:
-        return {"service": service, "status": "ok"}
+    async def health(_: Health) -> HealthView:
+        return HealthView(service=service)
 
     answer_queries(broker, service, {Health: health})
     await broker.start()
@@ -77,13 +79,13 @@ async def test_query_client_answers_again_after_the_broker_closes_its_connection
     client = QueryClient(own_node.amqp_url, timeout=5)
     await client.connect()
     try:
-        assert (await client.ask(answering_service, Health()))["status"] == "ok"
+        assert (await client.ask(answering_service, Health())).status == "ok"
         assert await asyncio.to_thread(close_every_connection, own_node) >= 2
-        assert (await answered_after_recovery(client, answering_service))["status"] == "ok"
+        assert (await answered_after_recovery(client, answering_service)).status == "ok"
         results = await asyncio.gather(
             *(client.ask(answering_service, Health()) for _ in range(20))
         )
-        assert {r["status"] for r in results} == {"ok"}
+        assert {r.status for r in results} == {"ok"}
     finally:
         await client.close()
 
@@ -94,7 +96,7 @@ async def test_query_client_fails_fast_while_the_node_is_down_and_recovers_after
     client = QueryClient(own_node.amqp_url, timeout=30)
     await client.connect()
     try:
-        assert (await client.ask(answering_service, Health()))["status"] == "ok"
+        assert (await client.ask(answering_service, Health())).status == "ok"
         await asyncio.to_thread(own_node.stop)
         try:
             with pytest.raises(ServiceUnavailable) as down:
@@ -102,6 +104,6 @@ async def test_query_client_fails_fast_while_the_node_is_down_and_recovers_after
             assert "broker" in down.value.reason  # refused at once, not after 30 s
         finally:
             await asyncio.to_thread(own_node.start)
-        assert (await answered_after_recovery(client, answering_service))["status"] == "ok"
+        assert (await answered_after_recovery(client, answering_service)).status == "ok"
     finally:
         await client.close()

@@ -13,6 +13,7 @@ import pytest
 from services.common.store import (
     Collection,
     ConcurrencyConflict,
+    IdempotentClaim,
     OutboxMessage,
     Store,
     UndeclaredField,
@@ -321,6 +322,21 @@ async def test_an_outbox_row_is_leased_to_one_relay_until_its_lease_ends(store: 
     assert [m.id for m in await store.claim_outbox("a", lease_seconds=0)] == ["m2"]
     await asyncio.sleep(0.01)
     assert [m.id for m in await store.claim_outbox("b")] == ["m2", "m3"]  # lease ran out
+
+
+async def test_an_idempotency_key_is_taken_once_then_answers_its_first_reply(store: Store) -> None:
+    assert (await store.claim_idempotency_key("k1", hold_seconds=60)).acquired
+    assert await store.claim_idempotency_key("k1", 60) == IdempotentClaim(acquired=False)
+    await store.settle_idempotency_key("k1", {"ok": True, "data": {"id": "e1"}}, 60)
+    assert await store.claim_idempotency_key("k1", 60) == IdempotentClaim(
+        acquired=False, reply={"ok": True, "data": {"id": "e1"}}
+    )
+    assert (await store.claim_idempotency_key("k2", 60)).acquired
+    await store.settle_idempotency_key("k2", None, 60)  # the run failed: a retry may run
+    assert (await store.claim_idempotency_key("k2", 60)).acquired
+    assert (await store.claim_idempotency_key("k3", hold_seconds=0)).acquired
+    await asyncio.sleep(0.01)
+    assert (await store.claim_idempotency_key("k3", 60)).acquired  # its runner died
 
 
 async def test_on_commit_fires_after_commits_that_added_outbox_messages(store: Store) -> None:
