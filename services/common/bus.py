@@ -39,7 +39,12 @@ DEAD_LETTERS = RabbitExchange("shomei.dead", type=ExchangeType.DIRECT, durable=T
 
 
 def event_queue(service: str, concern: str, event: type[Event], delivery_limit: int) -> RabbitQueue:
-    """`<service>.<concern>`: a durable quorum queue bound to one event's routing key."""
+    """`<service>.<concern>`: a durable quorum queue bound to one event's routing key.
+
+    It dead-letters at least once (a quorum queue's default is at most once, so a dead
+    letter in flight while a node fails could vanish); RabbitMQ requires `reject-publish`
+    overflow for that.
+    """
     return RabbitQueue(
         f"{service}.{concern}",
         queue_type=QueueType.QUORUM,
@@ -49,6 +54,8 @@ def event_queue(service: str, concern: str, event: type[Event], delivery_limit: 
             "x-delivery-limit": delivery_limit,
             "x-dead-letter-exchange": DEAD_LETTERS.name,
             "x-dead-letter-routing-key": service,
+            "x-dead-letter-strategy": "at-least-once",
+            "x-overflow": "reject-publish",
         },
     )
 
