@@ -35,6 +35,7 @@ UNROUTED_QUEUE = RabbitQueue(
     durable=True,
     arguments={"x-max-length": 100_000, "x-overflow": "drop-head"},
 )
+HANDLERS_SHARE_OF_GRACE = 0.75
 DEAD_LETTERS = RabbitExchange("shomei.dead", type=ExchangeType.DIRECT, durable=True)
 
 
@@ -82,6 +83,9 @@ def make_broker(settings: Settings, service: str) -> RabbitBroker:
         ),
         middlewares=(RabbitTelemetryMiddleware(),),
         log_level=30,
+        # How long stopping a subscriber waits for its handlers in flight: most of the
+        # shutdown grace, the rest is for relaying the events they wrote.
+        graceful_timeout=settings.shutdown_grace * HANDLERS_SHARE_OF_GRACE,
     )
 
 

@@ -51,14 +51,25 @@ class OutboxRelay:
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Let the batch in hand finish (publish and mark), then end; cancel only past grace."""
+        """Let the batch in hand finish, then relay what is still pending (the events of
+        handlers that just finished) once more; cancel only past the grace, leaving the
+        rest (leased) for the next relay to take."""
         self._stopping.set()
         self._wake.set()
         if self._task is None:
             return
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), grace_seconds)
+            async with asyncio.timeout(grace_seconds):
+                await asyncio.shield(self._task)
+                while await self.relay_once():
+                    pass
         except TimeoutError:
+            log.warning(
+                "outbox not drained within %.1fs; the rest goes at the next start", grace_seconds
+            )
+        except Exception:
+            log.exception("outbox drain failed; the rest goes at the next start")
+        if not self._task.done():
             self._task.cancel()
             with suppress(asyncio.CancelledError):
                 await self._task

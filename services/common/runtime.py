@@ -48,7 +48,7 @@ class ServiceRuntime:
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
-        self.app.on_shutdown(self.relay.stop)
+        self.app.on_shutdown(self._drain)
         self.app.after_shutdown(self._close)
 
     async def _open(self) -> None:
@@ -59,6 +59,14 @@ class ServiceRuntime:
         await declare_topology(self.broker, self.name)
         self.relay.start()
         log.info("%s service ready", self.name)
+
+    async def _drain(self) -> None:
+        """Stop taking messages and let handlers in flight finish (each subscriber waits up
+        to its share of the grace), then relay what they wrote, then the broker closes."""
+        started = asyncio.get_running_loop().time()
+        await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers))
+        spent = asyncio.get_running_loop().time() - started
+        await self.relay.stop(grace_seconds=max(1.0, self.settings.shutdown_grace - spent))
 
     async def _close(self) -> None:
         """After the broker has drained in-flight handlers, so none finds its store shut."""
