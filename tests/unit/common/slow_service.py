@@ -1,6 +1,7 @@
 """A service whose one handler takes a while, run as a real process by the shutdown test:
 
-    SHOMEI_AMQP_URL=… SHOMEI_STORE=sqlite:///… SLOW_MARKER=<file> python -m tests.unit.common.slow_service
+    SHOMEI_AMQP_URL=… SHOMEI_STORE=sqlite:///… SLOW_MARKER=<file> \
+        python -m tests.unit.common.slow_service
 
 On `slowtest.requested` it touches SLOW_MARKER (so the test knows it is in flight), works
 for SLOW_SECONDS, then stages `slowtest.done` in its outbox.
@@ -29,7 +30,7 @@ runtime = ServiceRuntime("slowtest", [Collection("jobs")])
 
 
 async def work(event: SlowRequested, uow: UnitOfWork) -> None:
-    Path(os.environ["SLOW_MARKER"]).touch()
+    await asyncio.to_thread(Path(os.environ["SLOW_MARKER"]).touch)
     await asyncio.sleep(float(os.environ.get("SLOW_SECONDS", "2")))
     done = SlowDone(tenant_id=event.tenant_id, correlation_id=event.correlation_id)
     stage(uow, "jobs", {"id": event.event_id, "version": 0}, [done])
