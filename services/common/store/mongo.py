@@ -2,8 +2,10 @@
 
 Documents are stored with `_id` = id and a top-level `version`. A unit of work is applied
 in one multi-document transaction, with the version check done by the write filter itself.
-The outbox gets a monotonic `seq` from a counter document reserved inside the same
-transaction, so `pending_outbox` is ordered by commit.
+Outbox rows are ordered by an ObjectId made when they are written (time, then this
+process's counter): no shared counter document, which would make every instance's commits
+conflict. Writes wait for a majority and the outbox is read majority-committed, so an event
+of a transaction that a failover rolls back is never relayed.
 """
 
 import asyncio
@@ -14,10 +16,13 @@ from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from pymongo import ASCENDING, DESCENDING, AsyncMongoClient, ReturnDocument
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, AsyncMongoClient
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import CollectionInvalid, DuplicateKeyError, OperationFailure, PyMongoError
+from pymongo.read_concern import ReadConcern
+from pymongo.write_concern import WriteConcern
 
 from services.common.store.buffered import BufferedUnitOfWork, CommitCallbacks, unit_of_work
 from services.common.store.port import (
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 OUTBOX = "outbox"
 PROCESSED = "processed_events"
 SEQUENCES = "outbox_seq"
+"""Held the outbox counter of earlier versions; still reserved so no collection takes it."""
 IDEMPOTENCY = "idempotency_keys"
 RESERVED = frozenset({OUTBOX, PROCESSED, SEQUENCES, IDEMPOTENCY})
 # A unique index only covers documents whose field holds a real value: several documents
@@ -44,7 +50,10 @@ NON_NULL_TYPES = ["string", "number", "bool", "date", "objectId", "object", "arr
 MAX_ATTEMPTS = 8
 WRITE_CONFLICT = 112
 NAMESPACE_EXISTS = 48
-OUTBOX_ORDER = [("seq", ASCENDING)]
+OUTBOX_ORDER = [("order", ASCENDING), ("_id", ASCENDING)]
+"""Rows written before `order` existed have none, sort first, and keep their old `seq`."""
+MAJORITY_READ = ReadConcern("majority")
+MAJORITY_WRITE = WriteConcern("majority")
 
 
 def _is_transient(error: PyMongoError) -> bool:
@@ -90,10 +99,12 @@ class MongoStore:
 
     async def open(self) -> None:
         self._client = AsyncMongoClient(self._url)
-        self._db_handle = self._client[self._database]
+        self._db_handle = self._client.get_database(
+            self._database, read_concern=MAJORITY_READ, write_concern=MAJORITY_WRITE
+        )
         db = self._db_handle
         existing = set(await db.list_collection_names())
-        for name in [*self._by_name, OUTBOX, PROCESSED, SEQUENCES, IDEMPOTENCY]:
+        for name in [*self._by_name, OUTBOX, PROCESSED, IDEMPOTENCY]:
             if name not in existing:
                 try:
                     await db.create_collection(name)
@@ -113,11 +124,12 @@ class MongoStore:
                     )
                 else:
                     await db[coll.name].create_index([(field, ASCENDING)], name=f"ix_{field}")
-        await db[OUTBOX].create_index([("seq", ASCENDING)], name="ux_seq", unique=True)
+        if "ux_seq" in await db[OUTBOX].index_information():
+            await db[OUTBOX].drop_index("ux_seq")  # rows no longer carry a `seq`
+        await db[OUTBOX].create_index(OUTBOX_ORDER, name="ix_order")
         await db[IDEMPOTENCY].create_index(
             [("expires_at", ASCENDING)], name="ttl_expires_at", expireAfterSeconds=0
         )
-        await db[SEQUENCES].update_one({"_id": OUTBOX}, {"$setOnInsert": {"seq": 0}}, upsert=True)
 
     async def close(self) -> None:
         if self._client is not None:
@@ -260,7 +272,7 @@ class MongoStore:
         now = datetime.now(UTC)
         async with self._client.start_session() as session:
             try:
-                async with await session.start_transaction():
+                async with await session.start_transaction(write_concern=MAJORITY_WRITE):
                     for collection, doc in saves:
                         await self._write_doc(session, self.collection(collection).name, doc)
                     if outbox:
@@ -292,26 +304,21 @@ class MongoStore:
     async def _write_outbox(
         self, session: AsyncClientSession, outbox: Sequence[OutboxMessage], now: datetime
     ) -> None:
-        counter = await self._db[SEQUENCES].find_one_and_update(
-            {"_id": OUTBOX},
-            {"$inc": {"seq": len(outbox)}},
-            upsert=True,
-            return_document=ReturnDocument.AFTER,
-            session=session,
-        )
-        first = int(counter["seq"]) - len(outbox) + 1
-        for offset, msg in enumerate(outbox):
-            await self._db[OUTBOX].insert_one(
+        await self._db[OUTBOX].insert_many(
+            [
                 {
                     "_id": msg.id,
-                    "seq": first + offset,
+                    "order": ObjectId(),
                     "routing_key": msg.routing_key,
                     "payload": dict(msg.payload),
                     "headers": dict(msg.headers),
                     "created_at": now,
-                },
-                session=session,
-            )
+                }
+                for msg in outbox
+            ],
+            ordered=True,
+            session=session,
+        )
 
     async def _discard(self, session: AsyncClientSession) -> None:
         """Never reuse a server session whose transaction failed.
