@@ -39,6 +39,9 @@ class BlobStore(Protocol):
     async def delete(self, blob_id: str) -> None:
         """Remove a blob nobody references (the owning service decides); absent is fine."""
 
+    async def sweep(self, older_than_seconds: float) -> int:
+        """Remove what uploads interrupted longer ago than this left behind; how many."""
+
 
 def open_blob_store(settings: Settings) -> BlobStore:
     """The engine `settings.blob_url` names: a `file:///<folder>`, or `gridfs` in the

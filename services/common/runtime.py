@@ -28,6 +28,9 @@ from services.common.views import HealthView
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+STALE_UPLOAD_SECONDS = 24 * 3600.0
+"""An upload not finished after this long was interrupted; its leftovers are swept."""
+SWEEP_EVERY_SECONDS = 3600.0
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
 """`(message, uow) -> reply`; the runtime opened `uow` and commits it after."""
@@ -45,6 +48,7 @@ class ServiceRuntime:
         self.blobs: BlobStore = open_blob_store(self.settings)
         self.relay = OutboxRelay(self.store, self.broker)
         self._answered = False
+        self._sweeper: asyncio.Task[None] | None = None
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -54,6 +58,18 @@ class ServiceRuntime:
     async def _open(self) -> None:
         await self.store.open()
         await self.blobs.open()
+        self._sweeper = asyncio.create_task(self._sweep_blobs(), name="blob-sweep")
+
+    async def _sweep_blobs(self) -> None:
+        """At start and then periodically: what interrupted uploads left behind."""
+        while True:
+            try:
+                removed = await self.blobs.sweep(STALE_UPLOAD_SECONDS)
+                if removed:
+                    log.info("swept %d leftovers of interrupted uploads", removed)
+            except Exception:
+                log.exception("blob sweep failed; trying again later")
+            await asyncio.sleep(SWEEP_EVERY_SECONDS)
 
     async def _started(self) -> None:
         await declare_topology(self.broker, self.name)
@@ -70,6 +86,8 @@ class ServiceRuntime:
 
     async def _close(self) -> None:
         """After the broker has drained in-flight handlers, so none finds its store shut."""
+        if self._sweeper is not None:
+            self._sweeper.cancel()
         await self.store.close()
         await self.blobs.close()
 

@@ -1,14 +1,17 @@
 """Blobs as files under one folder: `<path>/<id[:2]>/<id>`, written once, never changed.
 
 Writes land in a temporary file on the same filesystem and are moved into place with
-`os.replace`, so a reader never sees half a blob; file I/O runs in worker threads so a
-large upload never stalls the event loop.
+`os.replace`, so a reader never sees half a blob; the file and then its directory are
+fsynced, so after a power loss a blob a record points at is still there. File I/O runs in
+worker threads so a large upload never stalls the event loop. Temp files an interrupted
+upload left behind are removed by `sweep`.
 """
 
 import asyncio
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import BinaryIO
@@ -44,8 +47,12 @@ class FolderBlobStore:
         if target.exists():
             temp.unlink(missing_ok=True)
             return
+        created = not target.parent.exists()
         target.parent.mkdir(parents=True, exist_ok=True)
+        if created:
+            _fsync_dir(self.root)
         os.replace(temp, target)
+        _fsync_dir(target.parent)
 
     def _put_sync(self, data: bytes) -> str:
         blob_id = hashlib.sha256(data).hexdigest()
@@ -101,6 +108,22 @@ class FolderBlobStore:
         finally:
             await asyncio.to_thread(file.close)
 
+    async def sweep(self, older_than_seconds: float) -> int:
+        """Remove temp files untouched for `older_than_seconds`; how many were removed."""
+        return await asyncio.to_thread(self._sweep_sync, older_than_seconds)
+
+    def _sweep_sync(self, older_than_seconds: float) -> int:
+        cutoff = time.time() - older_than_seconds
+        removed = 0
+        for temp in self._tmp.glob("*"):
+            try:
+                if temp.is_file() and temp.stat().st_mtime < cutoff:
+                    temp.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
+
     async def exists(self, blob_id: str) -> bool:
         if not valid_blob_id(blob_id):
             return False
@@ -109,6 +132,14 @@ class FolderBlobStore:
     async def delete(self, blob_id: str) -> None:
         if valid_blob_id(blob_id):
             await asyncio.to_thread(self._path(blob_id).unlink, missing_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _flush_and_sync(file: BinaryIO) -> None:
