@@ -80,7 +80,11 @@ class ServiceRuntime:
         """Stop taking messages and let handlers in flight finish (each subscriber waits up
         to its share of the grace), then relay what they wrote, then the broker closes."""
         started = asyncio.get_running_loop().time()
-        await asyncio.gather(*(sub.stop() for sub in self.broker.subscribers))
+        stopped = await asyncio.gather(
+            *(sub.stop() for sub in self.broker.subscribers), return_exceptions=True
+        )
+        for error in (e for e in stopped if isinstance(e, Exception)):
+            log.error("a subscriber failed to stop", exc_info=error)
         spent = asyncio.get_running_loop().time() - started
         await self.relay.stop(grace_seconds=max(1.0, self.settings.shutdown_grace - spent))
 

@@ -256,11 +256,15 @@ class SqliteStore:
         """One UPDATE … RETURNING under BEGIN IMMEDIATE: claims never interleave, even
         between processes, since SQLite admits one writer per file at a time."""
         now = time.time()
+        claimable = "claimed_by IS NULL OR claimed_by = ? OR claim_until < ?"
+        if not await self._read.execute_fetchall(
+            f"SELECT 1 FROM outbox WHERE {claimable} LIMIT 1", (owner, now)
+        ):
+            return []  # nothing to claim: an idle relay's poll takes no write lock
         async with self._transaction() as db:
             rows = await db.execute_fetchall(
                 "UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE seq IN"
-                " (SELECT seq FROM outbox WHERE claimed_by IS NULL OR claimed_by = ?"
-                "  OR claim_until < ? ORDER BY seq LIMIT ?)"
+                f" (SELECT seq FROM outbox WHERE {claimable} ORDER BY seq LIMIT ?)"
                 " RETURNING seq, id, routing_key, payload, headers",
                 (owner, now + lease_seconds, owner, now, limit),
             )
