@@ -18,7 +18,7 @@ def test_admin_runs_from_a_fresh_shell() -> None:
 def test_dead_letters_runs_from_a_fresh_shell() -> None:
     result = run_command("dead-letters", "--help")
     assert result.returncode == 0, result.stderr
-    assert "{list,replay}" in result.stdout
+    assert "{list,replay,replay-unrouted}" in result.stdout
 
 
 def test_python_runs_the_projects_interpreter_from_a_fresh_shell() -> None:
