@@ -24,7 +24,7 @@ from services.common.idempotency import (
     deadline,
     past_deadline,
 )
-from services.common.messages import Answer, Refusal, Refused, Request
+from services.common.messages import Answer, Command, Refusal, Refused, Request
 from services.common.refusals import RefusalCode
 from services.common.rpc import DIRECT_REPLY_TO
 from services.common.store import Store
@@ -87,7 +87,8 @@ def answer_queries(
 
     A request is acked once answered, so the channel's prefetch bounds how many run at
     once and the rest wait in the broker, where their expiry drops them. One that arrives
-    past its asker's deadline is dropped unapplied: the asker already said "try again".
+    past its asker's deadline is dropped unapplied: the asker already said "try again";
+    so is a command delivered again (its consumer died, maybe after applying it).
     With a `store`, an idempotency key makes a retried command answer its first reply.
     Replies are not mandatory: an asker that gave up has no reply queue any more, and a
     reply nobody waits for is dropped rather than raised.
@@ -115,6 +116,10 @@ def answer_queries(
             log.warning("%s dropped unapplied: its asker's deadline passed", body.kind)
             return
         key = headers.get(IDEMPOTENCY_HEADER)
+        if message.raw_message.redelivered and isinstance(body, Command) and not key:
+            # Its first delivery may have been applied before its consumer died.
+            log.warning("%s delivered again and dropped: maybe applied already", body.kind)
+            return
         if once is not None and isinstance(key, str) and key:
             reply = await once.reply(body, key, deadline(headers), answers.reply)
             if reply is None:

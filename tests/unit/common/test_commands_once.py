@@ -5,7 +5,9 @@ answers the first result instead of applying the change twice."""
 import asyncio
 import time
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import aio_pika
@@ -44,9 +46,8 @@ class Service:
             return await uow.count("envelopes", {"tenant": tenant})
 
 
-@pytest.fixture
-async def service(amqp_url, tmp_path) -> AsyncIterator[Service]:
-    name = f"cmd{new_id()[:6]}"
+@asynccontextmanager
+async def running_service(amqp_url: str, tmp_path: Path, name: str) -> AsyncIterator[Service]:
     store = open_store(f"sqlite:///{tmp_path}", name, [ENVELOPES])
     await store.open()
     broker = make_broker(Settings(amqp_url=amqp_url, var_dir=tmp_path), name)
@@ -66,6 +67,38 @@ async def service(amqp_url, tmp_path) -> AsyncIterator[Service]:
         yield Service(name, store, client)
         await client.close()
     await store.close()
+
+
+@pytest.fixture
+async def service(amqp_url, tmp_path) -> AsyncIterator[Service]:
+    async with running_service(amqp_url, tmp_path, f"cmd{new_id()[:6]}") as started:
+        yield started
+
+
+async def test_a_command_delivered_again_after_a_consumer_died_is_not_applied_twice(
+    amqp_url, tmp_path
+):
+    """Queries are acked once answered, so a consumer that dies mid-command hands the
+    message back; it may have been applied already, so a command without an idempotency
+    key is not run again (its caller times out with a 503 and asks again)."""
+    name = f"cmd{new_id()[:6]}"
+    tenant = new_id()
+    connection = await aio_pika.connect(amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(query_queue(name).name, durable=False)
+        await channel.default_exchange.publish(
+            aio_pika.Message(
+                CreateEnvelope(tenant_id=tenant, title="once").model_dump_json().encode()
+            ),
+            routing_key=queue.name,
+        )
+        taken = await queue.get(timeout=10)
+        await taken.nack(requeue=True)  # what the broker does for a consumer that died
+    async with running_service(amqp_url, tmp_path, name) as service:
+        asked = await service.client.ask(name, CreateEnvelope(tenant_id=tenant, title="next"))
+        assert asked.envelope_id
+        assert await service.envelopes(tenant) == 1
 
 
 async def test_a_command_that_arrives_past_its_deadline_changes_nothing(amqp_url, service):
