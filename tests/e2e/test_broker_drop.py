@@ -1,6 +1,6 @@
 """The gateway outlives a dropped broker connection: closed from the broker side with
 `rabbitmqctl close_connection`, it answers a clear 503 until it has reconnected, then
-answers again by itself, never a 500 (DESIGN "Queries")."""
+answers again by itself, never a 500."""
 
 import asyncio
 import subprocess
