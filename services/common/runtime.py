@@ -21,6 +21,7 @@ from services.common.bus import EVENTS, declare_topology, event_queue, make_brok
 from services.common.messages import Event, Request
 from services.common.outbox import OutboxRelay
 from services.common.queries import Health
+from services.common.retry import DelayedRetry
 from services.common.settings import Settings, get_settings
 from services.common.store import Collection, ConcurrencyConflict, UnitOfWork, open_store
 from services.common.views import HealthView
@@ -49,6 +50,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.store, self.broker)
         self._answered = False
         self._sweeper: asyncio.Task[None] | None = None
+        self._retries: list[DelayedRetry] = []
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -73,6 +75,8 @@ class ServiceRuntime:
 
     async def _started(self) -> None:
         await declare_topology(self.broker, self.name)
+        for retry in self._retries:
+            await retry.declare()
         self.relay.start()
         log.info("%s service ready", self.name)
 
@@ -96,14 +100,23 @@ class ServiceRuntime:
         await self.blobs.close()
 
     def on_event(
-        self, concern: str, event: type[Event]
+        self, concern: str, event: type[Event], *, retry: bool = False
     ) -> Callable[[Callable[..., Awaitable[None]]], Any]:
-        """Subscribe `<service>.<concern>` to one event; failures are redelivered, then dead."""
-        return self.broker.subscriber(
-            event_queue(self.name, concern, event, self.settings.delivery_limit),
-            exchange=EVENTS,
-            ack_policy=AckPolicy.NACK_ON_ERROR,
+        """Subscribe `<service>.<concern>` to one event; failures are redelivered, then dead.
+
+        With `retry`, failures wait in broker delay queues instead (services.common.retry)
+        and only a crash loop meets the queue's delivery limit.
+        """
+        limit = self.settings.redelivery_limit if retry else self.settings.delivery_limit
+        queue = event_queue(self.name, concern, event, limit)
+        subscriber = self.broker.subscriber(
+            queue, exchange=EVENTS, ack_policy=AckPolicy.NACK_ON_ERROR
         )
+        if not retry:
+            return subscriber
+        delayed = DelayedRetry(self.broker, queue, self.settings.retry_delays)
+        self._retries.append(delayed)
+        return lambda handler: subscriber(delayed.wrap(handler))
 
     def answer(self, handlers: Mapping[type[Request[Any]], Handler]) -> None:
         """Answer these commands and queries (and `Health`) on `<service>.query`; call once."""

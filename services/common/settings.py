@@ -76,6 +76,14 @@ class Settings(BaseSettings):
         24 * 3600.0,
         description="seconds a command's reply is kept under its idempotency key for retries",
     )
+    retry_delays: tuple[float, ...] = Field(
+        (2.0, 10.0, 30.0, 120.0, 600.0, 1800.0),
+        description="seconds a failed message waits before each retry, as a JSON list; one "
+        "delay queue per distinct delay, named after it",
+    )
+    redelivery_limit: int = Field(
+        50, description="consumer crashes a message may survive where failures retry by delay"
+    )
 
     smtp_host: str = Field("127.0.0.1", description="outgoing mail server")
     smtp_port: int = Field(
