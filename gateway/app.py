@@ -14,7 +14,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from gateway import dev, seal_gallery, verify
+from gateway import callbacks, dev, seal_gallery, verify
+from gateway.api import messages
 from gateway.api import pages as page_api
 from gateway.api import routes as api
 from gateway.api import seals
@@ -95,6 +96,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(seals.router)
+    app.include_router(messages.router)
+    app.include_router(callbacks.router)
     app.include_router(signer.router)
     app.include_router(dev.router)
     app.include_router(verify_api.router)

@@ -58,6 +58,9 @@ MAGIC_TO: dict[str, tuple[int, str]] = {
     "+15005550009": (21614, "'To' number {to} is not a valid mobile number"),
 }
 
+UNDELIVERED_TO: dict[str, int] = {"+818000000000": 30003}
+"""Accepted, then reported undelivered by status callback (Twilio 30003: unreachable)."""
+
 
 def _twilio_error(status: int, code: int, message: str) -> JSONResponse:
     more_info = f"https://www.twilio.com/docs/errors/{code}"
@@ -288,7 +291,8 @@ class Catcher:
     async def _deliver(self, message: Message, authorization: str) -> None:
         """queued → sent → delivered, telling the StatusCallback like Twilio would."""
         token = base64.b64decode(authorization[6:]).decode().partition(":")[2]
-        for status in ("sent", "delivered"):
+        error_code = UNDELIVERED_TO.get(message["to"])
+        for status in ("sent", "undelivered" if error_code else "delivered"):
             await asyncio.sleep(0.1)
             self.inbox.set_status(message, status)
             url = message.get("status_callback")
@@ -304,6 +308,8 @@ class Catcher:
                 "SmsStatus": status,
                 "To": message["to"],
             }
+            if error_code and status == "undelivered":
+                params["ErrorCode"] = str(error_code)
             signature = RequestValidator(token).compute_signature(url, params)
             try:
                 async with httpx.AsyncClient(timeout=5) as client:

@@ -80,6 +80,10 @@ class UpConfig:
         return self.settings.gateway_port
 
     @property
+    def notify_workers(self) -> int:
+        return self.settings.notify_workers
+
+    @property
     def gateway_url(self) -> str:
         return self.settings.gateway_url
 
@@ -260,7 +264,10 @@ def run(config: UpConfig) -> int:
         supervisor.spawn("catcher", [sys.executable, *catcher_argv], env)
         wait_until_ok(f"{config.catcher_url}/healthz", supervisor, 20)
         for service in SERVICES:
-            supervisor.spawn(service, [sys.executable, "-m", f"services.{service}"], env)
+            copies = config.notify_workers if service == "notify" else 1
+            for n in range(copies):  # N notify workers share one queue
+                name = service if n == 0 else f"{service}-{n + 1}"
+                supervisor.spawn(name, [sys.executable, "-m", f"services.{service}"], env)
         supervisor.spawn("gateway", [sys.executable, "-m", "gateway"], env)
         wait_for_services(node.amqp_url, supervisor, 90)
         wait_until_ok(f"{config.gateway_url}/healthz", supervisor, 90)

@@ -35,6 +35,8 @@ class GatewayCode(StrEnum):
     invalid_input = "invalid_input"
     not_found = "not_found"
     method_not_allowed = "method_not_allowed"
+    callback_not_signed = "callback_not_signed"
+    callback_invalid = "callback_invalid"
 
 
 Code = RefusalCode | GatewayCode
@@ -104,6 +106,8 @@ STATUS: dict[str, int] = {
     GatewayCode.invalid_input: 422,
     GatewayCode.not_found: 404,
     GatewayCode.method_not_allowed: 405,
+    GatewayCode.callback_not_signed: 403,
+    GatewayCode.callback_invalid: 400,
 }
 
 

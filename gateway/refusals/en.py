@@ -89,6 +89,8 @@ MESSAGES = {
     "invalid_input": "The request is not valid; see `errors`.",
     "not_found": "No such page or API.",
     "method_not_allowed": "This method is not allowed here.",
+    "callback_not_signed": "The request is not signed by the SMS provider.",
+    "callback_invalid": "MessageSid and a known MessageStatus are required.",
 }
 
 FIELD_MESSAGES = {

@@ -103,6 +103,8 @@ MESSAGES = {
     "invalid_input": "入力内容が正しくありません。各項目を確認してください。",
     "not_found": "ページまたはAPIが見つかりません。",
     "method_not_allowed": "このURLではこの操作はできません。",
+    "callback_not_signed": "SMS事業者の署名がないか、正しくありません。",
+    "callback_invalid": "MessageSid と既知の MessageStatus が必要です。",
 }
 
 FIELD_MESSAGES = {

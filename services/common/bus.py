@@ -7,6 +7,7 @@ instead of vanishing; any other unroutable publish (a query to a missing queue, 
 to a wrong name) raises, because the channel returns mandatory messages as errors.
 """
 
+import logging
 from typing import Any
 
 from faststream.rabbit import (
@@ -82,7 +83,7 @@ def make_broker(settings: Settings, service: str) -> RabbitBroker:
             on_return_raises=True,
         ),
         middlewares=(RabbitTelemetryMiddleware(),),
-        log_level=30,
+        log_level=logging.DEBUG,  # "Received"/"Processed" per message: not at INFO
         # How long stopping a subscriber waits for its handlers in flight: most of the
         # shutdown grace, the rest is for relaying the events they wrote.
         graceful_timeout=settings.shutdown_grace * HANDLERS_SHARE_OF_GRACE,

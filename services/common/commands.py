@@ -3,6 +3,7 @@
 Each names its reply model; the service answers on `<service>.query`.
 """
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -56,6 +57,9 @@ class PartyInput(Input):
     phone: str | None = Field(default=None, max_length=20)
     """Japanese mobile number without hyphens (070/080/090, 11 digits), for SMS when there is
     no e-mail; individuals only (S9)."""
+    phone_acquired_on: date | None = None
+    """When the party got this mobile number (携帯番号取得日): no SMS goes to it if it changed
+    hands after that day (S8)."""
     signs: bool = True
     """False: the party only receives the finished contract and has no order (S11)."""
     signing_order: int | None = Field(default=None, ge=1, le=99)

@@ -4,12 +4,13 @@ Each event's docstring says when it is published and who consumes it; the AsyncA
 documents show it as the message's description.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.common.messages import Event
+from services.common.notifications import Locale, NotificationParams
 from services.common.values import Channel, FieldType, PartyKind, PartyRole, Placement
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "NotificationDelivered",
     "NotificationFailed",
     "NotificationRequested",
+    "NotificationSuppressed",
     "PartySigned",
     "Placement",
     "SentParty",
@@ -205,18 +207,34 @@ class NotificationRequested(Event):
     name: ClassVar[str] = "notification.requested"
     notification_id: str
     """Unique per notification; a repeated request sends nothing."""
-    kind: str
-    """signature_request, signature_completed, access_locked …"""
     channel: Channel
     """email or sms."""
     to: str
     """E-mail address or Japanese mobile number."""
-    params: dict[str, Any]
-    """The template's values."""
+    params: NotificationParams
+    """What the message says: one parameter model per kind, told apart by `kind`."""
+    locale: Locale = "ja"
+    """The language of the message (B5)."""
     envelope_id: str | None = None
     """The envelope it is about."""
     party_id: str | None = None
     """The party it is about."""
+    tell_sender: str | None = None
+    """The sender's mail address, told when this message fails or is suppressed (B4)."""
+    number_acquired_on: date | None = None
+    """S8: when the party got this mobile number; SMS stops if it changed hands since."""
+
+    @property
+    def kind(self) -> str:
+        return self.params.kind
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_inside_params(cls, data: Any) -> Any:
+        """A request of the older shape (`kind` beside untyped params) still reads."""
+        if isinstance(data, dict) and "kind" in data and isinstance(data.get("params"), dict):
+            data = {**data, "params": {"kind": data["kind"], **data["params"]}}
+        return data
 
 
 class NotificationDelivered(Event):
@@ -234,6 +252,23 @@ class NotificationDelivered(Event):
     """The party it is about."""
     provider_id: str | None = None
     """The SMS provider's message id."""
+
+
+class NotificationSuppressed(Event):
+    """Not sent on purpose (S8: the number changed hands). Published by notify, which also
+    mails the sender why; no other consumer yet."""
+
+    name: ClassVar[str] = "notification.suppressed"
+    notification_id: str
+    """The notification."""
+    channel: Channel
+    """email or sms."""
+    reason: str
+    """Why it was not sent, for the sender."""
+    envelope_id: str | None = None
+    """The envelope it is about."""
+    party_id: str | None = None
+    """The party it is about."""
 
 
 class NotificationFailed(Event):

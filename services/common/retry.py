@@ -3,12 +3,12 @@
 A handler that meets a passing failure of the outside world (a mail relay down, an SMS
 provider's 5xx, a time-stamp authority timing out) raises `RetryLater(reason)`; any other
 exception counts the same. The message is acknowledged and a copy is parked in
-`<queue>.delay.<n>`, a quorum queue whose `x-message-ttl` is the n-th delay of the
+`<queue>.delay.<ms>ms`, a quorum queue whose `x-message-ttl` is the next delay of the
 schedule; when it expires the broker dead-letters it (at least once) through the fanout
 exchange `<queue>.retry` back to `<queue>`, where any worker picks it up. Other messages
 flow past it all the while.
 
-    <queue> ──fails──▶ exchange <queue>.delay.<n> ─▶ queue <queue>.delay.<n> (TTL)
+    <queue> ──fails──▶ exchange <queue>.delay.<ms>ms ─▶ queue <queue>.delay.<ms>ms (TTL)
        ▲                                                   │ expired
        └──────────── exchange <queue>.retry (fanout) ◀─────┘
 
@@ -92,14 +92,17 @@ class DelayedRetry:
     def max_attempts(self) -> int:
         return len(self.delays) + 1
 
+    def delay_name(self, level: int) -> str:
+        """Named after its delay: a changed schedule declares new queues beside the old,
+        which still send back what they hold (a queue's TTL cannot change in place)."""
+        return f"{self.queue.name}.delay.{round(self.delays[level] * 1000)}ms"
+
     def delay_exchange(self, level: int) -> RabbitExchange:
-        return RabbitExchange(
-            f"{self.queue.name}.delay.{level}", type=ExchangeType.FANOUT, durable=True
-        )
+        return RabbitExchange(self.delay_name(level), type=ExchangeType.FANOUT, durable=True)
 
     def delay_queue(self, level: int) -> RabbitQueue:
         return RabbitQueue(
-            f"{self.queue.name}.delay.{level}",
+            self.delay_name(level),
             queue_type=QueueType.QUORUM,
             durable=True,
             arguments={
@@ -115,7 +118,8 @@ class DelayedRetry:
         back = await self.broker.declare_exchange(self.retry_exchange)
         home = await self.broker.declare_queue(self.queue)
         await home.bind(back)
-        for level in range(len(self.delays)):
+        levels = {self.delay_name(level): level for level in range(len(self.delays))}
+        for level in levels.values():
             exchange = await self.broker.declare_exchange(self.delay_exchange(level))
             parked = await self.broker.declare_queue(self.delay_queue(level))
             await parked.bind(exchange)

@@ -90,6 +90,20 @@ class Settings(BaseSettings):
         1025, description="outgoing mail server's port (under `./run up`: the catcher's SMTP)"
     )
     mail_from: str = Field("Shomei <no-reply@shomei.local>", description="sender of every mail")
+    smtp_use_tls: bool = Field(False, description="implicit TLS to the mail server (port 465)")
+    smtp_start_tls: bool | None = Field(
+        None, description="STARTTLS: empty = when offered, true = required, false = never"
+    )
+    smtp_username: str = Field("", description="login at the mail server; empty: none")
+    smtp_password: str = Field("", description="password at the mail server")
+    smtp_pool_size: int = Field(
+        16, description="open SMTP connections each notify worker keeps and reuses"
+    )
+    smtp_rate: float = Field(0, description="mails a second per notify worker; 0: no limit")
+    sms_rate: float = Field(0, description="SMS a second per notify worker; 0: no limit")
+    notify_workers: int = Field(
+        1, ge=1, le=32, description="notify processes `./run up` starts; they share one queue"
+    )
     catcher_port: int = Field(
         8025, description="`./run up`'s mail and SMS catcher: HTTP port (inbox API, SMS API)"
     )

@@ -4,34 +4,71 @@ from services.common.events import (
     NotificationDelivered,
     NotificationFailed,
     NotificationRequested,
+    NotificationSuppressed,
 )
+from services.common.notifications import SMS_STATUS_PATH, ListEnvelopeMessages, ReportSmsStatus
 from services.common.runtime import ServiceRuntime
-from services.notify.handlers import NotifyHandlers
+from services.common.settings import Settings
+from services.common.store.sqlite import SqliteStore
+from services.notify.handlers import COLLECTIONS, NotifyHandlers
 from services.notify.mail import MailSender
-from services.notify.repository import COLLECTIONS
+from services.notify.numbers import ImportedNumberHistory
+from services.notify.presence import Presence
+from services.notify.ratelimit import RateLimit
 from services.notify.sms import SmsSender
 
-runtime = ServiceRuntime("notify", COLLECTIONS)
-settings = runtime.settings
-handlers = NotifyHandlers(
-    runtime.in_unit_of_work,
-    MailSender(settings.smtp_host, settings.smtp_port, settings.mail_from),
-    SmsSender(
-        settings.sms_api_url,
-        settings.twilio_account_sid,
-        settings.twilio_auth_token,
-        settings.sms_from,
-    ),
-)
 
-runtime.answer({})
-runtime.app.after_shutdown(handlers.close)
+def build(
+    settings: Settings | None = None, name: str = "notify"
+) -> tuple[ServiceRuntime, NotifyHandlers]:
+    """The service; tests give each instance its own `name`, hence its own queues."""
+    runtime = ServiceRuntime(name, COLLECTIONS, settings)
+    if isinstance(runtime.store, SqliteStore):
+        # A ledger of sends: its commits must outlive a killed worker, and do without an
+        # fsync; one fsync per commit (about 6 ms here) widened the window in which a
+        # kill after the relay's 250 leads to a second send.
+        runtime.store.synchronous = "NORMAL"
+    settings = runtime.settings
+    handlers = NotifyHandlers(
+        runtime.in_unit_of_work,
+        MailSender(
+            settings.smtp_host,
+            settings.smtp_port,
+            settings.mail_from,
+            start_tls=settings.smtp_start_tls,
+            use_tls=settings.smtp_use_tls,
+            username=settings.smtp_username,
+            password=settings.smtp_password,
+            pool_size=settings.smtp_pool_size,
+            rate=RateLimit(settings.smtp_rate),
+        ),
+        SmsSender(
+            settings.sms_api_url,
+            settings.twilio_account_sid,
+            settings.twilio_auth_token,
+            settings.sms_from,
+            status_callback=settings.public_url.rstrip("/") + SMS_STATUS_PATH,
+            rate=RateLimit(settings.sms_rate),
+        ),
+        ImportedNumberHistory(runtime.in_unit_of_work),
+        Presence(settings.amqp_url, runtime.name),
+        slots=settings.smtp_pool_size,
+    )
+    runtime.answer(
+        {ListEnvelopeMessages: handlers.envelope_messages, ReportSmsStatus: handlers.sms_status}
+    )
+    runtime.publishes(
+        NotificationDelivered, NotificationFailed, NotificationSuppressed, NotificationRequested
+    )
+    runtime.app.on_startup(handlers.start)
+    runtime.app.after_shutdown(handlers.close)
+
+    @runtime.on_event("send", NotificationRequested, retry=True)
+    async def on_notification_requested(event: NotificationRequested) -> None:
+        await handlers.deliver(event)
+
+    return runtime, handlers
 
 
-@runtime.on_event("send", NotificationRequested)
-async def on_notification_requested(event: NotificationRequested) -> None:
-    await handlers.deliver(event)
-
-
-runtime.publishes(NotificationDelivered, NotificationFailed)
+runtime, handlers = build()
 app = runtime.app

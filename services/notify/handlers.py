@@ -1,26 +1,55 @@
-"""Delivering one requested notification, exactly once as far as the outside world allows.
+"""Delivering one requested notification, once, and answering for its state (B4).
 
-The attempt is recorded before sending and the outcome after; a redelivered request for a
-settled notification sends nothing. Transient failures wait and retry with growing delay,
-then give the message back to the broker (bounded redelivery, then the dead-letter queue).
+Per delivery: claim (one write, before anything is sent), render, the S8 guard for SMS,
+send, record the outcome (one write). A passing failure records "try later" and raises
+`RetryLater`: the broker holds the message in a delay queue, and the last attempt
+records the failure instead. See `model.Notification` for the claim protocol.
+
+Where a send can straddle a kill: the relay (or SMS provider) has accepted the message,
+and the process dies before the "sent" write is committed. The copy redelivered to
+another worker finds the claim of a holder that is gone, takes it over and sends again;
+the duplicate carries the same Message-ID. The window is the time from the relay's 250
+reply to the commit of that one write, about a millisecond on one machine.
 """
 
 import asyncio
 import logging
-from datetime import timedelta
-from typing import Literal
+from collections import Counter
+from collections.abc import Callable
+from contextlib import suppress
+from datetime import datetime
 
 from services.common.events import NotificationRequested
 from services.common.messages import utcnow
-from services.common.store import InUnitOfWork, UnitOfWork
+from services.common.notifications import (
+    EnvelopeMessages,
+    ListEnvelopeMessages,
+    ReportSmsStatus,
+    SmsStatusRecorded,
+)
+from services.common.retry import RetryLater, current_attempt
+from services.common.staging import stage
+from services.common.store import Collection, InUnitOfWork, UnitOfWork
+from services.notify import numbers
 from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.mail import MailSender
-from services.notify.repository import NotificationRepository
+from services.notify.model import Claim, Notification
+from services.notify.numbers import NumberHistory
+from services.notify.presence import Presence
 from services.notify.sms import SmsSender
-from services.notify.templates import render
+from services.notify.templates import RenderedMessage, render
 
 log = logging.getLogger(__name__)
-Claim = Literal["claimed", "settled", "in_flight"]
+NOTIFICATIONS = "notifications"
+EARLY_REPORTS = "sms_reports"
+COLLECTIONS = (
+    Collection(
+        NOTIFICATIONS, indexed=("tenant_id", "envelope_id", "status"), unique=("provider_id",)
+    ),
+    Collection(EARLY_REPORTS),
+    numbers.COLLECTION,
+)
+Change = Callable[[Notification, datetime], None]
 
 
 class NotifyHandlers:
@@ -29,103 +58,210 @@ class NotifyHandlers:
         in_unit_of_work: InUnitOfWork,
         mail: MailSender,
         sms: SmsSender,
-        retry_delays: tuple[float, ...] = (0.5, 1.0, 2.0),
+        number_history: NumberHistory,
+        presence: Presence,
+        now: Callable[[], datetime] = utcnow,
+        slots: int = 4,
     ) -> None:
         self._uow = in_unit_of_work
         self._mail = mail
         self._sms = sms
-        self._delays = retry_delays
-        self._lease = timedelta(seconds=60 + 2 * sum(retry_delays))
-        self._watch_seconds = 0.5
+        self._numbers = number_history
+        self._presence = presence
+        self._now = now
+        self._in_flight: set[str] = set()
+        self._slots = {"email": asyncio.Semaphore(slots), "sms": asyncio.Semaphore(slots)}
+        self.outcomes: Counter[str] = Counter()
+        """Deliveries handled by this worker, by outcome: for logs, tests and benchmarks."""
 
-    async def deliver(self, event: NotificationRequested) -> None:
-        while (claim := await self._uow(lambda uow: self._begin(uow, event))) != "claimed":
-            if claim == "settled":
-                return
-            await asyncio.sleep(self._watch_seconds)  # a twin delivery is sending it now
-        try:
-            provider_id = await self._send_with_retries(event)
-        except PermanentDeliveryError as exc:
-            reason = str(exc)
-            log.warning("notification %s failed permanently: %s", event.notification_id, reason)
-            await self._uow(lambda uow: self._settle(uow, event, None, reason))
-            return
-        except TransientDeliveryError as exc:
-            reason = str(exc)
-            await self._uow(lambda uow: self._note_transient(uow, event, reason))
-            raise
-        await self._uow(lambda uow: self._settle(uow, event, provider_id, None))
+    @property
+    def worker_id(self) -> str:
+        return self._presence.worker_id
+
+    async def start(self) -> None:
+        await self._presence.start()
 
     async def close(self) -> None:
         await self._sms.aclose()
+        await self._mail.aclose()
+        await self._presence.stop()
 
-    async def _send_with_retries(self, event: NotificationRequested) -> str | None:
+    # --- delivery ------------------------------------------------------------------------
+
+    async def deliver(self, event: NotificationRequested) -> None:
+        """At most `slots` notifications per channel are between claim and record: a claim
+        is taken when a connection is free, and the "sent" write never queues behind the
+        claims of messages still waiting, which keeps the kill window short."""
+        async with self._slots[event.channel]:
+            await self._deliver(event)
+
+    async def _deliver(self, event: NotificationRequested) -> None:
+        if not await self._claim(event):
+            return
+        nid = event.notification_id
+        self._in_flight.add(nid)
         try:
-            message = render(event.kind, event.channel, event.params)
-        except ValueError as exc:
-            raise PermanentDeliveryError(f"cannot render {event.kind}: {exc}") from exc
-        for attempt, delay in enumerate((*self._delays, None)):
-            try:
-                if event.channel == "email":
-                    await self._mail.send(
-                        event.to,
-                        message.subject,
-                        message.text,
-                        message.html,
-                        f"<{event.notification_id}@shomei>",
-                    )
-                    return None
-                return await self._sms.send(event.to, message.text)
-            except TransientDeliveryError as exc:
-                if delay is None:
-                    raise
-                log.info(
-                    "notification %s attempt %d failed (%s); retrying in %.1fs",
-                    event.notification_id,
-                    attempt + 1,
-                    exc,
-                    delay,
+            retry_reason = await self._attempt(event)
+        except BaseException:
+            with suppress(Exception):  # free the claim: the next attempt needs no takeover
+                await self._record(
+                    event, lambda n, now: n.try_later(self.worker_id, "interrupted", now)
                 )
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable")
+            raise
+        finally:
+            self._in_flight.discard(nid)
+        if retry_reason is not None:
+            self.outcomes["retry later"] += 1
+            raise RetryLater(retry_reason)
 
-    async def _begin(self, uow: UnitOfWork, event: NotificationRequested) -> Claim:
-        """Claimed, already settled, or being sent by a twin delivery (then watch it end)."""
-        repo = NotificationRepository(uow)
-        notification = await repo.for_request(event)
-        if notification.settled:
-            log.info("notification %s already %s", notification.id, notification.status)
-            return "settled"
-        if not notification.claim(utcnow(), self._lease):
-            log.warning(
-                "notification %s is being sent by a twin delivery; watching it", notification.id
+    async def _claim(self, event: NotificationRequested) -> bool:
+        """True once this worker holds the notification; False if it is settled."""
+        gone: str | None = None
+        while True:
+            outcome, holder = await self._uow(
+                lambda uow, gone=gone: self._try_claim(uow, event, gone)
             )
-            return "in_flight"
-        repo.save(notification)
-        await uow.commit()
-        return "claimed"
+            if outcome == "claimed":
+                if gone is not None:
+                    self.outcomes["taken over"] += 1
+                return True
+            if outcome == "settled":
+                log.info("notification %s already settled", event.notification_id)
+                self.outcomes["already settled"] += 1
+                return False
+            if holder is not None and holder != gone and not await self._alive(holder, event):
+                log.info("notification %s: its holder %s is gone", event.notification_id, holder)
+                gone = holder
+                continue
+            self.outcomes["stepped aside"] += 1
+            raise RetryLater(f"worker {holder} is sending it now", counts=False)
 
-    async def _note_transient(
-        self, uow: UnitOfWork, event: NotificationRequested, reason: str
-    ) -> None:
-        repo = NotificationRepository(uow)
-        notification = await repo.for_request(event)
-        notification.transient_failure(reason)
-        repo.save(notification)
-        await uow.commit()
+    async def _try_claim(
+        self, uow: UnitOfWork, event: NotificationRequested, gone: str | None
+    ) -> tuple[Claim, str | None]:
+        doc = await uow.get(NOTIFICATIONS, event.notification_id)
+        now = self._now()
+        notification = (
+            Notification.model_validate(doc) if doc else Notification.requested(event, now)
+        )
+        holder = notification.holder
+        outcome = notification.claim(
+            self.worker_id, now, holder_gone=gone is not None and holder == gone
+        )
+        if outcome == "claimed":
+            stage(uow, NOTIFICATIONS, notification.model_dump(mode="json"), [])
+            await uow.commit()
+        return outcome, holder
 
-    async def _settle(
-        self,
-        uow: UnitOfWork,
-        event: NotificationRequested,
-        provider_id: str | None,
-        failure: str | None,
+    async def _alive(self, holder: str, event: NotificationRequested) -> bool:
+        if holder == self.worker_id:
+            return event.notification_id in self._in_flight
+        return await self._presence.alive(holder)
+
+    async def _attempt(self, event: NotificationRequested) -> str | None:
+        """Send and record the outcome; the reason to retry later, if any."""
+        try:
+            message = render(event.params, event.channel, event.locale)
+        except ValueError as exc:
+            reason = f"cannot render {event.kind}: {exc}"
+            await self._record(event, lambda n, now: n.failed(reason, now))
+            return None
+        if event.channel == "sms" and event.number_acquired_on is not None:
+            acquired_on = event.number_acquired_on
+            changed_on = await self._numbers.changed_since(event.to, acquired_on)
+            if changed_on is not None:
+                reason = (
+                    f"携帯番号の持ち主が {changed_on} に変わっています（携帯番号取得日"
+                    f" {acquired_on} より後）。SMSは送信していません。"
+                )
+                await self._record(
+                    event, lambda n, now: n.suppressed(reason, now, acquired_on, changed_on)
+                )
+                return None
+        try:
+            provider_id = await self._send(event, message)
+        except PermanentDeliveryError as exc:
+            failure = str(exc)
+            await self._record(event, lambda n, now: n.failed(failure, now))
+            return None
+        except TransientDeliveryError as exc:
+            passing = str(exc)
+            attempt = current_attempt()
+            if attempt.final:
+                reason = f"{attempt.number}回試みましたが送信できませんでした: {passing}"
+                await self._record(event, lambda n, now: n.failed(reason, now))
+                return None
+            await self._record(event, lambda n, now: n.try_later(self.worker_id, passing, now))
+            return passing
+        await self._record(event, lambda n, now: n.sent(provider_id, now), provider_id)
+        return None
+
+    async def _send(self, event: NotificationRequested, message: RenderedMessage) -> str | None:
+        if event.channel == "email":
+            await self._mail.send(
+                event.to, message.subject, message.text, message.html, event.notification_id
+            )
+            return None
+        return await self._sms.send(event.to, message.text)
+
+    async def _record(
+        self, event: NotificationRequested, change: Change, provider_id: str | None = None
     ) -> None:
-        repo = NotificationRepository(uow, event.correlation_id)
-        notification = await repo.for_request(event)
-        if failure is None:
-            notification.delivered(provider_id, utcnow())
-        else:
-            notification.failed(failure)
-        repo.save(notification)
-        await uow.commit()
+        async def write(uow: UnitOfWork) -> str:
+            doc = await uow.get(NOTIFICATIONS, event.notification_id)
+            now = self._now()
+            notification = (
+                Notification.model_validate(doc) if doc else Notification.requested(event, now)
+            )
+            change(notification, now)
+            outcome = notification.status
+            if provider_id is not None:
+                early = await uow.get(EARLY_REPORTS, provider_id)
+                if early is not None:
+                    notification.provider_reported(early["status"], early.get("error_code"), now)
+            stage(
+                uow,
+                NOTIFICATIONS,
+                notification.model_dump(mode="json"),
+                notification.collect_events(),
+                event.correlation_id,
+            )
+            await uow.commit()
+            return outcome
+
+        self.outcomes[await self._uow(write)] += 1
+
+    # --- what the gateway asks ------------------------------------------------------------
+
+    async def envelope_messages(self, q: ListEnvelopeMessages, uow: UnitOfWork) -> EnvelopeMessages:
+        found = [
+            Notification.model_validate(d)
+            for d in await uow.find(
+                NOTIFICATIONS, {"tenant_id": q.tenant_id, "envelope_id": q.envelope_id}
+            )
+        ]
+        found.sort(key=lambda n: (n.requested_at, n.id))
+        return EnvelopeMessages(envelope_id=q.envelope_id, messages=[n.state() for n in found])
+
+    async def sms_status(self, q: ReportSmsStatus, uow: UnitOfWork) -> SmsStatusRecorded:
+        """A report may outrun the "sent" write; it is kept and applied by that write."""
+        found = await uow.find(NOTIFICATIONS, {"provider_id": q.provider_id}, limit=1)
+        if not found:
+            early = await uow.get(EARLY_REPORTS, q.provider_id)
+            if early is None or q.status in ("delivered", "failed", "undelivered"):
+                uow.save(
+                    EARLY_REPORTS,
+                    {
+                        "id": q.provider_id,
+                        "version": early["version"] if early else 0,
+                        "status": q.status,
+                        "error_code": q.error_code,
+                    },
+                )
+            return SmsStatusRecorded(known=False)
+        notification = Notification.model_validate(found[0])
+        notification.provider_reported(q.status, q.error_code, self._now())
+        stage(
+            uow, NOTIFICATIONS, notification.model_dump(mode="json"), notification.collect_events()
+        )
+        return SmsStatusRecorded(known=True, status=notification.status)

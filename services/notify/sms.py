@@ -21,6 +21,7 @@ from services.notify.errors import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
+from services.notify.ratelimit import RateLimit
 
 _JP_MOBILE = re.compile(r"^0[789]0\d{8}$")
 _E164 = re.compile(r"^\+[1-9]\d{7,14}$")
@@ -65,12 +66,17 @@ class SmsSender:
         auth_token: str,
         from_number: str,
         timeout: float = 15.0,
+        *,
+        status_callback: str | None = None,
+        rate: RateLimit | None = None,
     ) -> None:
         self.api_url = api_url.rstrip("/")
         self.account_sid = account_sid
         self.from_number = from_number
         self.timeout = timeout
         self._auth_token = auth_token
+        self.status_callback = status_callback or None
+        self._rate = rate or RateLimit(0)
         self._http: AsyncTwilioHttpClient | None = None
         self._client: Client | None = None
 
@@ -86,10 +92,12 @@ class SmsSender:
         """Send `body` to `to`; return the provider's message sid (SM…)."""
         to_e164 = to_e164_jp(to)
         client = self._get_client()
+        await self._rate.wait()
+        extra = {"status_callback": self.status_callback} if self.status_callback else {}
         try:
             async with asyncio.timeout(self.timeout):
                 message = await client.messages.create_async(
-                    to=to_e164, from_=self.from_number, body=body
+                    to=to_e164, from_=self.from_number, body=body, **extra
                 )
         except (TwilioRestException, TwilioServiceException) as exc:
             raise _classify(exc) from exc

@@ -1,32 +1,40 @@
-"""The words of every notification, rendered from jinja2 templates (Japanese first).
+"""The words of every notification, from jinja2 templates in Japanese and English (B5).
 
-Each kind has a subject, a plain-text and an HTML body for email, and a short SMS body.
-HTML is autoescaped (a name like `<b>山田</b>` stays text); plain text and SMS are not
-HTML and are not escaped. The sender's comment appears in email only: no SMS template
-mentions it (S12, G1). Parameters are checked against the kind's list, so a
-misspelt name fails here rather than rendering as an empty line.
+Each kind has one template per locale (`templates/<locale>/<kind>.j2`) that sets the
+parts of its message: subject, greeting, lead paragraphs, a table of rows, one action
+link, notes, and for kinds a party may get by SMS, the SMS text. Two layouts per locale
+turn those parts into the plain-text and the HTML body, so every mail looks alike and the
+HTML is autoescaped (a name like `<b>山田</b>` stays text). The sender's comment is shown
+by the mail layouts only; no SMS template can reach it (S12, G1).
 """
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from services.common.notifications import SMS_KINDS, Locale, NotificationParams
+
 Channel = Literal["email", "sms"]
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-LOCALES = ("ja",)
-"""English (B5) goes in `templates/en/` with the same file names, then here."""
+SHARED_TEMPLATE = {
+    "signature_rerequest": "signature_request",
+    "signature_reminder": "signature_request",
+}
+SMS_LEAD_CHARS = 70
+"""The text before the link fits one SMS segment of Japanese (UCS-2) characters."""
+SMS_MAX_CHARS = 670
+"""Japanese carriers join long SMS up to 670 characters."""
 
 try:
     from zoneinfo import ZoneInfo
 
-    _JST: Any = ZoneInfo("Asia/Tokyo")
+    JST: Any = ZoneInfo("Asia/Tokyo")
 except Exception:  # no tz database: Japan has no daylight saving time
-    _JST = timezone(timedelta(hours=9), "JST")
+    JST = timezone(timedelta(hours=9), "JST")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,36 +45,6 @@ class RenderedMessage:
     subject: str
     text: str
     html: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class _Kind:
-    required: frozenset[str]
-    optional: Mapping[str, Any]
-
-
-KINDS: Mapping[str, _Kind] = {
-    # 署名依頼, to a party whose turn it is (also re-requests and reminders).
-    "signature_request": _Kind(
-        frozenset({"recipient_name", "sender_name", "document_title", "sign_url"}),
-        {"comment": None, "access_code_hint": None, "expires_at": None, "reminder": False},
-    ),
-    # 締結完了, to every party and share-only recipient (G7).
-    "signature_completed": _Kind(
-        frozenset({"recipient_name", "sender_name", "document_title", "download_url"}),
-        {"completed_at": None, "download_expires_at": None, "verify_url": None},
-    ),
-    # To the sender: a party typed wrong access codes too often and is locked (G2).
-    "access_locked": _Kind(
-        frozenset({"document_title", "party_name"}),
-        {"recipient_name": None, "locked_at": None, "detail_url": None},
-    ),
-    # To the sender: SMS stopped, the mobile number changed hands (S8).
-    "sms_stopped": _Kind(
-        frozenset({"document_title", "party_name", "phone_number"}),
-        {"recipient_name": None, "acquired_on": None, "detail_url": None},
-    ),
-}
 
 
 def clip(value: object, length: int) -> str:
@@ -89,10 +67,21 @@ def jdate(value: object) -> str:
     """2025年4月1日 15:30 (in Japan time) from a datetime, a date, or text as is."""
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(_JST)
+            value = value.astimezone(JST)
         return f"{value.year}年{value.month}月{value.day}日 {value:%H:%M}"
     if isinstance(value, date):
         return f"{value.year}年{value.month}月{value.day}日"
+    return str(value)
+
+
+def edate(value: object) -> str:
+    """1 April 2025, 15:30 JST (the times are Japan's, as for every party)."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(JST)
+        return f"{value.day} {value:%B %Y, %H:%M} JST"
+    if isinstance(value, date):
+        return f"{value.day} {value:%B %Y}"
     return str(value)
 
 
@@ -109,36 +98,30 @@ _env = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=False,
 )
-_env.filters.update(clip=clip, mask_phone=mask_phone, jdate=jdate, nl2br=nl2br)
+_env.filters.update(clip=clip, mask_phone=mask_phone, jdate=jdate, edate=edate, nl2br=nl2br)
 
 
-def render(
-    kind: str, channel: Channel, params: Mapping[str, Any], locale: str = "ja"
-) -> RenderedMessage:
-    """Render one notification; ValueError for an unknown kind, channel, locale or
-    parameter, or a missing required parameter."""
-    spec = KINDS.get(kind)
-    if spec is None:
-        raise ValueError(f"unknown notification kind: {kind!r}")
-    if channel not in get_args(Channel):
-        raise ValueError(f"unknown channel: {channel!r}")
-    if locale not in LOCALES:
-        raise ValueError(f"unknown locale: {locale!r}")
-    missing = spec.required - params.keys()
-    if missing:
-        raise ValueError(f"{kind}: missing parameters {sorted(missing)}")
-    unknown = params.keys() - spec.required - spec.optional.keys()
-    if unknown:
-        raise ValueError(f"{kind}: unknown parameters {sorted(unknown)}")
-    for name in spec.required:
-        if params[name] is None or not str(params[name]).strip():
-            raise ValueError(f"{kind}: parameter {name!r} is empty")
-    context = {**spec.optional, **params}
-
-    def part(name: str) -> str:
-        return _env.get_template(f"{locale}/{kind}.{name}.j2").render(context)
-
-    subject = " ".join(part("subject").split())
+def render(params: NotificationParams, channel: Channel, locale: Locale = "ja") -> RenderedMessage:
+    """Render one notification; ValueError for a kind that has no SMS, or an SMS too long."""
+    context = params.model_dump()
+    name = SHARED_TEMPLATE.get(params.kind, params.kind)
+    parts = _env.get_template(f"{locale}/{name}.j2").make_module(context)
+    subject = " ".join(str(parts.subject).split())
     if channel == "sms":
-        return RenderedMessage(subject=subject, text=part("sms").strip(), html=None)
-    return RenderedMessage(subject=subject, text=part("text").strip() + "\n", html=part("html"))
+        if params.kind not in SMS_KINDS:
+            raise ValueError(f"{params.kind} is sent by email only")
+        text = str(parts.sms).strip()
+        check_sms_length(text)
+        return RenderedMessage(subject=subject, text=text, html=None)
+    text = _env.get_template(f"{locale}/_mail.text.j2").render(context, m=parts)
+    html = _env.get_template(f"{locale}/_mail.html.j2").render(context, m=parts)
+    return RenderedMessage(subject=subject, text=text.strip() + "\n", html=html)
+
+
+def check_sms_length(text: str) -> None:
+    lead = text.split("http", 1)[0].strip()
+    if len(lead) > SMS_LEAD_CHARS or len(text) > SMS_MAX_CHARS:
+        raise ValueError(
+            f"SMS too long: {len(lead)} characters before the link (at most {SMS_LEAD_CHARS}),"
+            f" {len(text)} in all (at most {SMS_MAX_CHARS})"
+        )

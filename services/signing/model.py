@@ -23,6 +23,7 @@ from services.common.events import (
     SentParty,
 )
 from services.common.messages import Event, Refused
+from services.common.notifications import AccessLocked, SignatureCompleted, SignatureRequest
 from services.common.refusals import RefusalCode
 from services.common.values import EnvelopeStatus, PageSize
 from services.signing.audit_trail import AuditTrail
@@ -160,28 +161,32 @@ class Envelope(BaseModel):
             NotificationRequested(
                 tenant_id=self.tenant_id,
                 notification_id=f"{self.id}.{seq}.{party.id}",
-                kind=kind,
                 channel=party.channel,
                 to=party.contact,
                 envelope_id=self.id,
                 party_id=party.id,
                 params=self._notification_params(party, kind, link_for(token)),
+                tell_sender=self.sender_email,
+                number_acquired_on=party.phone_acquired_on,
             )
         )
 
-    def _notification_params(self, party: Party, kind: str, link: str) -> dict[str, str]:
-        params = {
+    def _notification_params(
+        self, party: Party, kind: str, link: str
+    ) -> SignatureRequest | SignatureCompleted:
+        common = {
             "recipient_name": party.name,
             "sender_name": self.sender_name,
             "document_title": self.title,
         }
         if kind == "signature_completed":
-            return {**params, "download_url": link}
-        if party.comment:
-            params["comment"] = party.comment
-        if party.access_code_hint:
-            params["access_code_hint"] = party.access_code_hint
-        return {**params, "sign_url": link}
+            return SignatureCompleted(**common, download_url=link)
+        return SignatureRequest(
+            **common,
+            sign_url=link,
+            comment=party.comment or None,
+            access_code_hint=party.access_code_hint or None,
+        )
 
     # --- the signer's side (G2, G4) ----------------------------------------------------
 
@@ -245,16 +250,15 @@ class Envelope(BaseModel):
             NotificationRequested(
                 tenant_id=self.tenant_id,
                 notification_id=f"{self.id}.{len(self.audit.entries)}.locked",
-                kind="access_locked",
                 channel="email",
                 to=self.sender_email,
                 envelope_id=self.id,
                 party_id=party.id,
-                params={
-                    "sender_name": self.sender_name,
-                    "title": self.title,
-                    "party_name": party.name,
-                },
+                params=AccessLocked(
+                    recipient_name=self.sender_name,
+                    document_title=self.title,
+                    party_name=party.name,
+                ),
             )
         )
 

@@ -5,6 +5,7 @@ may be placed (S16). Pure: no I/O; ids and access-code digests come in as values
 """
 
 import re
+from datetime import date
 
 from pydantic import BaseModel
 
@@ -51,6 +52,7 @@ class Party(BaseModel):
     access_code_hint: str | None
     comment: str | None
     status: PartyStatus
+    phone_acquired_on: date | None = None
     failed_attempts: int = 0
     session_hashes: list[str] = []
 
@@ -103,6 +105,7 @@ def new_party(index: int, p: PartyInput, party_id: str, code_digest: str | None)
         access_code_hint=p.access_code_hint,
         comment=p.comment,
         status="waiting" if p.signs else "share_only",
+        phone_acquired_on=p.phone_acquired_on if phone else None,
     )
 
 

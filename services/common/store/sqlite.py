@@ -93,6 +93,9 @@ class SqliteStore:
         self._reader: aiosqlite.Connection | None = None
         self._lock = asyncio.Lock()
         self._callbacks = CommitCallbacks()
+        self.synchronous = "FULL"
+        """Set before `open()`. NORMAL (WAL) skips the fsync at each commit: a commit still
+        survives any process crash, but an OS crash may lose the last ones."""
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -100,6 +103,7 @@ class SqliteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = await self._connect()
         await self._writer.execute("PRAGMA journal_mode=WAL")
+        await self._writer.execute(f"PRAGMA synchronous={self.synchronous}")
         await self._migrate(self._writer)
         self._reader = await self._connect()
 

@@ -189,7 +189,7 @@ async def test_a_message_in_a_slow_retry_never_blocks_the_others(amqp_url, tmp_p
         for n in range(20):
             await publish(service, f"fast{n}")
         await wait_for(lambda: len(seen) == 21)
-        assert await queue_depth(amqp_url, f"{service.name}.work.delay.0") == 1
+        assert await queue_depth(amqp_url, f"{service.name}.work.delay.600000ms") == 1
     assert seen.count(("slow", 1)) == 1
 
 

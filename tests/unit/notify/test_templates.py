@@ -1,92 +1,160 @@
-"""The notification texts: right words on the right channel, safe HTML."""
+"""The notification texts: every kind other services can request renders from its typed
+parameters, in Japanese and English; right words on the right channel; safe HTML."""
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import get_args
 
 import pytest
+from pydantic import ValidationError
 
-from services.notify.templates import KINDS, clip, mask_phone, render
+from services.common.events import NotificationRequested
+from services.common.messages import Refused
+from services.common.notifications import (
+    SMS_KINDS,
+    AccessLocked,
+    AccountIssued,
+    DeliveryFailed,
+    DeliverySuppressed,
+    EnvelopeCancelled,
+    EnvelopeDeclined,
+    EnvelopeExpired,
+    NotificationParams,
+    PasswordReset,
+    SignatureCompleted,
+    SignatureReminder,
+    SignatureRequest,
+    SignatureReRequest,
+)
+from services.notify.templates import clip, mask_phone, render
 
-REQUEST: dict[str, Any] = {
+PARTY = {
     "recipient_name": "山田 太郎",
     "sender_name": "青空不動産株式会社",
     "document_title": "賃貸借契約書（メゾン青空 201号室）",
-    "sign_url": "https://shomei.example/s/tok-123",
-    "comment": "鍵の受け渡しは3月31日です。",
-    "access_code_hint": "生年月日（8桁）",
 }
+TO_SENDER = {"document_title": "賃貸借契約書", "party_name": "山田 太郎"}
+AT = datetime(2025, 4, 1, 6, 30, tzinfo=UTC)
+REQUEST = SignatureRequest(
+    **PARTY,
+    sign_url="https://shomei.example/s/tok-123",
+    comment="鍵の受け渡しは3月31日です。",
+    access_code_hint="生年月日（8桁）",
+)
+EVERY_KIND = [
+    REQUEST,
+    SignatureReRequest(**PARTY, sign_url="https://shomei.example/s/tok-2"),
+    SignatureReminder(**PARTY, sign_url="https://shomei.example/s/tok-3", expires_at=AT),
+    SignatureCompleted(**PARTY, download_url="https://shomei.example/s/tok-9", completed_at=AT),
+    EnvelopeCancelled(**PARTY, reason="条件の変更のため"),
+    EnvelopeDeclined(**TO_SENDER, reason="金額が違います"),
+    EnvelopeExpired(**TO_SENDER, expired_at=AT),
+    AccessLocked(**TO_SENDER, recipient_name="青空不動産", locked_at=AT),
+    DeliveryFailed(**TO_SENDER, channel="email", contact="yamada@example.jp", reason="550"),
+    DeliverySuppressed(**TO_SENDER, phone_number="09012345678", acquired_on=date(2020, 1, 2)),
+    AccountIssued(
+        recipient_name="鈴木 花子",
+        agency_name="青空不動産",
+        login_id="suzuki",
+        temporary_password="Tmp12345",
+        login_url="https://shomei.example/login",
+    ),
+    PasswordReset(recipient_name="鈴木 花子", reset_url="https://shomei.example/reset/x"),
+]
 
-MINIMAL: dict[str, dict[str, Any]] = {
-    "signature_request": {k: REQUEST[k] for k in KINDS["signature_request"].required},
-    "signature_completed": {
-        "recipient_name": "山田 太郎",
-        "sender_name": "青空不動産",
-        "document_title": "賃貸借契約書",
-        "download_url": "https://shomei.example/d/tok-9",
-    },
-    "access_locked": {"document_title": "賃貸借契約書", "party_name": "山田 太郎"},
-    "sms_stopped": {
-        "document_title": "賃貸借契約書",
-        "party_name": "山田 太郎",
-        "phone_number": "09012345678",
-    },
-}
+
+def KIND(params) -> str:
+    return params.kind
+
+
+def _kinds_of_the_union() -> set[str]:
+    union = get_args(NotificationParams)[0]
+    return {model.model_fields["kind"].default for model in get_args(union)}
 
 
 def _sms_words(text: str) -> str:
-    """The SMS without its link: what the 70-character budget is about."""
+    """The SMS without its link: what the one-segment budget is about."""
     return "".join(line for line in text.splitlines() if not line.startswith("http"))
 
 
+def test_the_contract_covers_every_kind_a_service_can_request() -> None:
+    assert {p.kind for p in EVERY_KIND} == _kinds_of_the_union()
+    assert _kinds_of_the_union() >= SMS_KINDS
+
+
+@pytest.mark.parametrize("params", EVERY_KIND, ids=KIND)
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_every_kind_renders_as_mail_from_its_typed_parameters(params, locale) -> None:
+    """One contract test for every kind (the events carry these models, B4, B5)."""
+    event = NotificationRequested(
+        tenant_id="t", notification_id="n", channel="email", to="x@example.jp", params=params
+    )
+    message = render(
+        NotificationRequested.model_validate_json(event.model_dump_json()).params, "email", locale
+    )
+    assert message.subject.startswith("【Shomei】" if locale == "ja" else "[Shomei]")
+    assert "\n" not in message.subject
+    assert message.html and message.html.lstrip().startswith("<!DOCTYPE html>")
+    for value in params.model_dump().values():
+        if isinstance(value, str) and value.startswith("https://"):
+            assert value in message.text and value in message.html
+
+
+@pytest.mark.parametrize("params", [p for p in EVERY_KIND if p.kind in SMS_KINDS], ids=KIND)
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_every_party_kind_renders_as_sms_without_the_comment(params, locale) -> None:
+    """S12: the sender's comment is shown in the email only."""
+    sms = render(
+        params.model_copy(update={"comment": "秘密のコメント"})
+        if isinstance(params, SignatureRequest)
+        else params,
+        "sms",
+        locale,
+    )
+    assert "秘密のコメント" not in sms.text
+    assert sms.html is None
+    assert len(_sms_words(sms.text)) <= 70, sms.text
+
+
+@pytest.mark.parametrize("params", [p for p in EVERY_KIND if p.kind not in SMS_KINDS], ids=KIND)
+def test_staff_kinds_have_no_sms(params) -> None:
+    with pytest.raises(ValueError, match="email only"):
+        render(params, "sms")
+
+
+@pytest.mark.parametrize("kind", sorted(SMS_KINDS))
+def test_long_names_are_clipped_in_sms(kind: str) -> None:
+    long = "株式会社とても長い名前の不動産管理センター定期建物賃貸借契約書"
+    params = next(p for p in EVERY_KIND if p.kind == kind)
+    params = params.model_copy(
+        update={"recipient_name": long, "sender_name": long, "document_title": long}
+        | ({"access_code_hint": long} if isinstance(params, SignatureRequest) else {})
+    )
+    text = render(params, "sms").text
+    assert len(_sms_words(text)) <= 70, text
+    assert "…" in text
+
+
 def test_signature_request_email() -> None:
-    message = render("signature_request", "email", REQUEST)
+    message = render(REQUEST, "email")
     assert message.subject == "【Shomei】署名のお願い：賃貸借契約書（メゾン青空 201号室）"
     assert message.text.startswith("山田 太郎 様\n")
     for part in (message.text, message.html or ""):
         assert "青空不動産株式会社" in part
-        assert "賃貸借契約書（メゾン青空 201号室）" in part
         assert "https://shomei.example/s/tok-123" in part
         assert "生年月日（8桁）" in part
         assert "専用" in part
-        assert REQUEST["comment"] in part
-
-
-def test_comment_is_in_email_but_never_in_sms() -> None:
-    """S12: the sender's comment is shown in the email only."""
-    sms = render("signature_request", "sms", REQUEST)
-    assert "鍵の受け渡し" not in sms.text
-    assert sms.html is None
-    assert "https://shomei.example/s/tok-123" in sms.text
-
-
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_every_sms_is_short(kind: str) -> None:
-    message = render(kind, "sms", MINIMAL[kind])
-    assert len(_sms_words(message.text)) < 70, message.text
-
-
-@pytest.mark.parametrize("kind", sorted(KINDS))
-def test_long_names_are_clipped_in_sms(kind: str) -> None:
-    long = "株式会社とても長い名前の不動産管理センター定期建物賃貸借契約書"
-    params = {
-        key: (long if key.endswith(("_name", "_title")) else value)
-        for key, value in MINIMAL[kind].items()
-    }
-    if kind == "signature_request":
-        params |= {"access_code_hint": long, "reminder": True}
-    text = render(kind, "sms", params).text
-    assert len(_sms_words(text)) < 70, text
-    assert "…" in text
+        assert "鍵の受け渡しは3月31日です。" in part  # S12: the comment is in the mail
 
 
 def test_html_escapes_names_and_comment() -> None:
-    params = {
-        **REQUEST,
-        "recipient_name": "<script>alert(1)</script>",
-        "sender_name": "A&B <不動産>",
-        "comment": '1行目\n<img src=x onerror="x()">',
-    }
-    message = render("signature_request", "email", params)
+    params = REQUEST.model_copy(
+        update={
+            "recipient_name": "<script>alert(1)</script>",
+            "sender_name": "A&B <不動産>",
+            "comment": '1行目\n<img src=x onerror="x()">',
+        }
+    )
+    message = render(params, "email")
     html = message.html or ""
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert "A&amp;B &lt;不動産&gt;" in html
@@ -96,61 +164,56 @@ def test_html_escapes_names_and_comment() -> None:
 
 
 def test_optional_parts_disappear_when_absent() -> None:
-    message = render("signature_request", "email", MINIMAL["signature_request"])
+    message = render(SignatureRequest(**PARTY, sign_url="https://x/s/1"), "email")
     assert "コメント" not in message.text
     assert "アクセスコード" not in message.text
-    assert "再送" not in message.subject
 
 
-def test_reminder_is_marked() -> None:
-    message = render("signature_request", "email", {**REQUEST, "reminder": True})
-    assert "【再送】" in message.subject
-    assert "再送" in render("signature_request", "sms", {**REQUEST, "reminder": True}).text
+def test_reminder_and_rerequest_are_marked() -> None:
+    assert "リマインド" in render(EVERY_KIND[2], "email").subject
+    assert "再依頼" in render(EVERY_KIND[1], "email").subject
+    assert "リマインド" in render(EVERY_KIND[2], "sms").text
 
 
-def test_completed_links_the_finished_contract() -> None:
-    params = {
-        **MINIMAL["signature_completed"],
-        "completed_at": datetime(2025, 4, 1, 6, 30, tzinfo=UTC),
-    }
-    message = render("signature_completed", "email", params)
-    assert "締結" in message.subject
-    assert "https://shomei.example/d/tok-9" in message.text
-    assert "2025年4月1日 15:30" in message.text  # Japan time
-    assert "すべての当事者" in message.text
+def test_times_are_japan_time() -> None:
+    assert "2025年4月1日 15:30" in render(EVERY_KIND[3], "email").text
+    assert "1 April 2025, 15:30 JST" in render(EVERY_KIND[3], "email", "en").text
 
 
-def test_access_locked_tells_the_sender() -> None:
-    message = render("access_locked", "email", {**MINIMAL["access_locked"]})
-    assert "ロック" in message.subject
-    assert "ご担当者 様" in message.text
-    assert "山田 太郎 様" in message.text
-
-
-def test_sms_stopped_masks_the_number() -> None:
-    params = {**MINIMAL["sms_stopped"], "acquired_on": date(2020, 1, 2)}
-    message = render("sms_stopped", "email", params)
+def test_suppression_notice_masks_the_number() -> None:
+    message = render(EVERY_KIND[9], "email")
     assert "SMS" in message.subject
     assert "090****5678" in message.text and "09012345678" not in message.text
     assert "2020年1月2日" in message.text
 
 
-def test_unknown_kind_channel_or_parameter_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="kind"):
-        render("birthday_card", "email", {})
-    with pytest.raises(ValueError, match="channel"):
-        render("signature_request", "fax", REQUEST)  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="missing"):
-        render("signature_request", "email", {"recipient_name": "山田"})
-    with pytest.raises(ValueError, match="unknown parameters"):
-        render("signature_request", "email", {**REQUEST, "coment": "typo"})
-    with pytest.raises(ValueError, match="empty"):
-        render("signature_request", "email", {**REQUEST, "sign_url": " "})
+def test_a_request_missing_or_misspelling_a_parameter_is_refused_when_built() -> None:
+    with pytest.raises(ValidationError):
+        SignatureRequest(recipient_name="山田", sender_name="x", document_title="y")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        SignatureRequest(**PARTY, sign_url="https://x", coment="typo")  # type: ignore[call-arg]
+    with pytest.raises(ValidationError):
+        SignatureRequest(**{**PARTY, "recipient_name": ""}, sign_url="https://x")
+
+
+def test_a_request_of_the_older_shape_still_reads() -> None:
+    event = NotificationRequested.model_validate(
+        {
+            "tenant_id": "t",
+            "notification_id": "n",
+            "kind": "signature_request",
+            "channel": "email",
+            "to": "x@example.jp",
+            "params": {**PARTY, "sign_url": "https://x/s/1"},
+        }
+    )
+    assert event.kind == "signature_request"
+    assert isinstance(event.params, SignatureRequest)
 
 
 def test_subject_has_no_line_breaks() -> None:
-    params = {**REQUEST, "document_title": "契約書\r\nBcc: x@example.com"}
-    assert "\n" not in render("signature_request", "email", params).subject
+    params = REQUEST.model_copy(update={"document_title": "契約書\r\nBcc: x@example.com"})
+    assert "\n" not in render(params, "email").subject
 
 
 def test_filters() -> None:
@@ -158,3 +221,50 @@ def test_filters() -> None:
     assert clip("あいうえおか", 5) == "あいうえ…"
     assert mask_phone("+819012345678") == "090****5678"
     assert mask_phone("090-1234-5678") == "090****5678"
+
+
+def test_what_the_signing_service_really_sends_renders_on_its_channel() -> None:
+    """The requests an envelope raises (request, completion, lock) render, SMS included."""
+    from tests.unit.signing.test_envelope_model import (
+        LINK,
+        NOW,
+        make,
+        notifications,
+        party,
+        secrets_counter,
+        sign,
+    )
+
+    new_secret = secrets_counter()
+    envelope = make(
+        [
+            party("佐藤 一郎", 1, comment="よろしくお願いします", access_code_hint="生年月日"),
+            party("鈴木 花子", 2, email=None, phone="09012345678"),
+        ]
+    )
+    envelope.send(NOW, new_secret, LINK)
+    sent = notifications(envelope)
+    envelope.parties[0].access_code_hash = None
+    sign(envelope, 0, new_secret)
+    sign(envelope, 1, new_secret)
+    envelope.complete("blob", "0" * 64, NOW, new_secret, LINK)
+    requests = sent + notifications(envelope)
+    locked = make([party("A 一", access_code="19850505")])
+    locked.send(NOW, new_secret, LINK)
+    for _ in range(5):
+        with pytest.raises(Refused):
+            locked.verify_access_code(locked.parties[0].id, "0", NOW, new_secret)
+    requests += [e for e in notifications(locked) if e.kind == "access_locked"]
+    kinds = set()
+    for event in requests:
+        wire = NotificationRequested.model_validate_json(event.model_dump_json())
+        message = render(wire.params, wire.channel, wire.locale)
+        assert wire.params.document_title in message.subject
+        kinds.add((wire.kind, wire.channel))
+    assert kinds >= {
+        ("signature_request", "email"),
+        ("signature_request", "sms"),
+        ("signature_completed", "email"),
+        ("signature_completed", "sms"),
+        ("access_locked", "email"),
+    }

@@ -85,7 +85,7 @@ def test_s13_only_the_first_signing_order_is_asked_when_sent():
     envelope.send(NOW, secrets_counter(), LINK)
     events = envelope.collect_events()
     asked = [e for e in events if isinstance(e, NotificationRequested)]
-    assert [e.params["recipient_name"] for e in asked] == ["佐藤 一郎"]
+    assert [e.params.recipient_name for e in asked] == ["佐藤 一郎"]
     assert any(isinstance(e, EnvelopeSent) for e in events)
     assert [p.status for p in envelope.parties] == ["asked", "waiting"]
 
@@ -99,7 +99,7 @@ def test_s13_same_order_is_asked_at_the_same_time_and_next_after_all_signed():
     assert notifications(envelope) == []
     sign(envelope, 1, new_secret)
     asked = notifications(envelope)
-    assert [e.params["recipient_name"] for e in asked] == ["C 三"]
+    assert [e.params.recipient_name for e in asked] == ["C 三"]
 
 
 def test_signing_out_of_turn_is_refused():

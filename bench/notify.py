@@ -1,0 +1,134 @@
+"""Notify's throughput and its delivery proofs at full size, on a private RabbitMQ node and a
+real SMTP server (aiosmtpd), printed as figures:
+
+    uv run python -m bench.notify                  # throughput: raw, 1 worker, 2 workers
+    uv run python -m bench.notify --proofs         # also 3,000 exactly once, a 60 s SMTP
+                                                   # outage, 1,000 under SIGKILL
+    uv run python -m bench.notify --mails 1000 --outage 60 --kill-every 3
+
+E-mails per second of one worker, of two, and of a raw aiosmtplib loop on one connection
+to the same server, in the same run; the aims are one worker ≥ 0.8× raw, two ≥ 1.7× one.
+"""
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+
+import aiosmtplib
+
+from deploy.local.catcher import Catcher
+from services.notify.mail import MailSender
+from services.notify.templates import render
+from tests.support.rabbit import async_rabbit_node
+from tests.support.stack import free_port
+from tests.unit.notify import test_fleet
+from tests.unit.notify.fleet import CountingSmtp, Workers, publish, requests, until, worker_env
+
+
+async def raw_loop(smtp: CountingSmtp, count: int) -> float:
+    """The same mails built the same way, sent on one reused connection: the ceiling."""
+    sender = MailSender("127.0.0.1", smtp.port, "Shomei <no-reply@shomei.local>")
+    messages = []
+    for event in requests(count):
+        text = render(event.params, "email")
+        data = sender.encode(event.to, text.subject, text.text, text.html, event.notification_id)
+        messages.append((event.to, data))
+    client = aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp.port)
+    await client.connect()
+    began = time.perf_counter()
+    for to, data in messages:
+        await client.sendmail("no-reply@shomei.local", [to], data)
+    elapsed = time.perf_counter() - began
+    await client.quit()
+    return count / elapsed
+
+
+async def workers_rate(amqp_url: str, var: Path, smtp: CountingSmtp, n: int, count: int) -> float:
+    """Mails a second from `n` workers: requests queued first, then the clock runs from
+    the first arrival to the last."""
+    fleet = Workers(var, worker_env(amqp_url, var, smtp.port))
+    events = requests(count)
+    await publish(amqp_url, events)
+    before = smtp.received
+    await fleet.start(n)
+    try:
+        await until(lambda: smtp.received > before, 60, "a first mail")
+        began = time.monotonic()
+        await until(lambda: smtp.received >= before + count, 600, f"{count} mails")
+        elapsed = time.monotonic() - began
+    finally:
+        await fleet.stop()
+    return (count - 1) / elapsed
+
+
+async def main(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        async with async_rabbit_node(root / "rabbit") as amqp_url:
+            smtp = CountingSmtp(free_port())
+            smtp.start()
+            try:
+                declare = Workers(root / "declare", worker_env(amqp_url, root, smtp.port))
+                await declare.start(1)  # the exchanges and queues, so requests can wait
+                await declare.stop()
+                raw = await raw_loop(smtp, args.mails)
+                one = await workers_rate(amqp_url, root / "one", smtp, 1, args.mails)
+                two = await workers_rate(amqp_url, root / "two", smtp, 2, args.mails)
+            finally:
+                smtp.stop()
+            print(f"raw aiosmtplib, one connection: {raw:7.1f} mails/s")
+            print(f"one notify worker:              {one:7.1f} mails/s  = {one / raw:.2f}× raw")
+            print(f"two notify workers:             {two:7.1f} mails/s  = {two / one:.2f}× one")
+            if args.proofs:
+                await proofs(amqp_url, root, args)
+
+
+async def proofs(amqp_url: str, root: Path, args: argparse.Namespace) -> None:
+    smtp = CountingSmtp(free_port())
+    smtp.start()
+    try:
+        events = await test_fleet.exactly_once(amqp_url, root / "once", smtp, 3, args.exactly)
+        got = {e.notification_id for e in events} == set(smtp.arrivals)
+        print(
+            f"3 workers, {args.exactly} notifications: all arrived={got},"
+            f" duplicates={smtp.duplicates()}"
+        )
+    finally:
+        smtp.stop()
+    catcher = Catcher(
+        root / "catcher", smtp_port=0, http_port=0, twilio_auth=("ACshomeilocal", "local")
+    )
+    await catcher.start()
+    smtp = CountingSmtp(free_port())
+    smtp.start()
+    try:
+        figures = await test_fleet.smtp_outage(
+            amqp_url, root / "outage", smtp, catcher, args.outage, args.outage_mails, 60
+        )
+        print(f"SMTP stopped {args.outage:g} s: none lost, none twice; {figures}")
+    finally:
+        smtp.stop()
+        await catcher.stop()
+    smtp = CountingSmtp(free_port())
+    smtp.start()
+    try:
+        figures = await test_fleet.kills(
+            amqp_url, root / "kills", smtp, args.killed, args.kill_every, per_second=100
+        )
+        print(f"{args.killed} notifications under SIGKILL: none lost; {figures}")
+    finally:
+        smtp.stop()
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m bench.notify")
+    parser.add_argument("--mails", type=int, default=1000)
+    parser.add_argument("--proofs", action="store_true")
+    parser.add_argument("--exactly", type=int, default=3000)
+    parser.add_argument("--outage", type=float, default=60.0)
+    parser.add_argument("--outage-mails", type=int, default=1000)
+    parser.add_argument("--killed", type=int, default=1000)
+    parser.add_argument("--kill-every", type=float, default=3.0)
+    asyncio.run(main(parser.parse_args()))
