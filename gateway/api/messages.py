@@ -3,11 +3,11 @@
 from fastapi import APIRouter
 
 from gateway.api.auth import TenantDep
-from gateway.api.routes import BackendsDep
+from gateway.api.routes import BackendsDep, _problems
 from services.common.notifications import EnvelopeMessages, ListEnvelopeMessages
 from services.common.queries import GetEnvelope
 
-router = APIRouter(prefix="/api/v1", tags=["api"])
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=_problems(401, 404, 422, 502, 503))
 
 
 @router.get(

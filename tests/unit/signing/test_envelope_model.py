@@ -127,7 +127,7 @@ def test_g7_last_signature_completes_and_everyone_gets_the_finished_contract():
     done = [e for e in events if isinstance(e, NotificationRequested)]
     assert {e.kind for e in done} == {"signature_completed"}
     assert len(done) == 2
-    assert all(e.params["download_url"].startswith("https://shomei.example/s/") for e in done)
+    assert all(e.params.download_url.startswith("https://shomei.example/s/") for e in done)
     assert [e.finished_sha256 for e in events if isinstance(e, EnvelopeCompleted)] == ["sha"]
     assert envelope.status == "completed"
 
