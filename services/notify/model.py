@@ -130,27 +130,14 @@ class Notification(BaseModel):
     def failed(self, reason: str, now: datetime) -> None:
         if self.status in ("failed", "suppressed"):
             return
-        self.status = "failed"
-        self.holder = None
-        self.reason = reason[:500]
-        self.updated_at = now
-        self._events.append(
-            NotificationFailed(
-                tenant_id=self.tenant_id,
-                notification_id=self.id,
-                channel=self.channel,
-                reason=self.reason,
-                envelope_id=self.envelope_id,
-                party_id=self.party_id,
-            )
-        )
+        self._not_sent("failed", reason, now, NotificationFailed)
         self._tell_sender(
             DeliveryFailed(
                 document_title=self.document_title or "-",
                 party_name=self.party_name or "-",
                 channel=self.channel,
                 contact=self.to,
-                reason=self.reason,
+                reason=self.reason or "-",
             )
         )
 
@@ -159,20 +146,7 @@ class Notification(BaseModel):
     ) -> None:
         if self.settled:
             return
-        self.status = "suppressed"
-        self.holder = None
-        self.reason = reason[:500]
-        self.updated_at = now
-        self._events.append(
-            NotificationSuppressed(
-                tenant_id=self.tenant_id,
-                notification_id=self.id,
-                channel=self.channel,
-                reason=self.reason,
-                envelope_id=self.envelope_id,
-                party_id=self.party_id,
-            )
-        )
+        self._not_sent("suppressed", reason, now, NotificationSuppressed)
         self._tell_sender(
             DeliverySuppressed(
                 document_title=self.document_title or "-",
@@ -180,6 +154,28 @@ class Notification(BaseModel):
                 phone_number=self.to,
                 acquired_on=acquired_on,
                 changed_on=changed_on,
+            )
+        )
+
+    def _not_sent(
+        self,
+        status: MessageStatus,
+        reason: str,
+        now: datetime,
+        fact: type[NotificationFailed] | type[NotificationSuppressed],
+    ) -> None:
+        self.status = status
+        self.holder = None
+        self.reason = reason[:500]
+        self.updated_at = now
+        self._events.append(
+            fact(
+                tenant_id=self.tenant_id,
+                notification_id=self.id,
+                channel=self.channel,
+                reason=self.reason,
+                envelope_id=self.envelope_id,
+                party_id=self.party_id,
             )
         )
 
