@@ -8,6 +8,7 @@ Fields whose default is empty get it from other fields once all are read, so one
 moves everything that points at it.
 """
 
+import json
 import sys
 from collections.abc import Mapping
 from functools import lru_cache
@@ -76,8 +77,8 @@ class Settings(BaseSettings):
         24 * 3600.0,
         description="seconds a command's reply is kept under its idempotency key for retries",
     )
-    retry_delays: tuple[float, ...] = Field(
-        (2.0, 10.0, 30.0, 120.0, 600.0, 1800.0),
+    retry_delays: list[float] = Field(
+        [2.0, 10.0, 30.0, 120.0, 600.0, 1800.0],
         description="seconds a failed message waits before each retry, as a JSON list; one "
         "delay queue per distinct delay, named after it",
     )
@@ -167,6 +168,13 @@ class Settings(BaseSettings):
         if not self.sms_api_url:
             self.sms_api_url = f"http://127.0.0.1:{self.catcher_port}/twilio"
         return self
+
+
+    @field_validator("retry_delays", mode="before")
+    @classmethod
+    def _delays_from_text(cls, value: object) -> object:
+        """`[2, 10, 30]` as text too, as a child process's environment carries it."""
+        return json.loads(value) if isinstance(value, str) else value
 
     @property
     def gateway_url(self) -> str:
