@@ -169,7 +169,6 @@ class Settings(BaseSettings):
             self.sms_api_url = f"http://127.0.0.1:{self.catcher_port}/twilio"
         return self
 
-
     @field_validator("retry_delays", mode="before")
     @classmethod
     def _delays_from_text(cls, value: object) -> object:
