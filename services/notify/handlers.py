@@ -8,8 +8,10 @@ records the failure instead. See `model.Notification` for the claim protocol.
 Where a send can straddle a kill: the relay (or SMS provider) has accepted the message,
 and the process dies before the "sent" write is committed. The copy redelivered to
 another worker finds the claim of a holder that is gone, takes it over and sends again;
-the duplicate carries the same Message-ID. The window is the time from the relay's 250
-reply to the commit of that one write, about a millisecond on one machine.
+the duplicate carries the same Message-ID.
+The window is the time from the relay's 250 reply to the commit of that one write: about a
+millisecond on an idle store, tens of milliseconds when several workers queue for one
+SQLite file under load (0 to 6 duplicates per kill measured at 100 requests/s).
 """
 
 import asyncio
