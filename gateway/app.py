@@ -15,10 +15,9 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import callbacks, dev, seal_gallery, verify
-from gateway.api import messages
+from gateway.api import messages, seals
 from gateway.api import pages as page_api
 from gateway.api import routes as api
-from gateway.api import seals
 from gateway.api import verify as verify_api
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
