@@ -38,6 +38,22 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "field_off_page": {"field": 0},
     "signature_box_required": {"party": 0, "party_name": "佐藤 一郎"},
     "wrong_access_code": {"attempts_left": 2},
+    "envelope_invalid": {"count": 3},
+    "name_blank": {"party": 0, "role": "tenant"},
+    "name_control_character": {"party": 0, "role": "tenant", "character": "U+202E"},
+    "name_emoji": {"party": 0, "role": "tenant", "character": "U+1F600"},
+    "name_unsupported_character": {"party": 0, "role": "landlord", "character": "U+05D0"},
+    "recipient_required": {"party": 2, "role": "other", "party_name": "ABC家賃保証株式会社"},
+    "person_in_charge_corporation_only": {"party": 0},
+    "access_code_individual_only": {"party": 0},
+    "signer_change_not_allowed": {"party": 0},
+    "own_company_needs_certificate": {"party": 0},
+    "acquired_on_without_phone": {"party": 0},
+    "field_too_small": {"field": 0, "min_points": 12},
+    "field_too_large": {"field": 0, "max_points": 400},
+    "envelope_closed": {"envelope_status": "cancelled"},
+    "party_not_asked": {"party_name": "佐藤 一郎"},
+    "rerequest_too_soon": {"party_name": "佐藤 一郎", "seconds": 120},
     "text_required": {"field_id": "f1", "label": "住所"},
     "check_required": {"field_id": "f1", "label": ""},
     "file_too_large": {"limit_mb": 20},
@@ -47,7 +63,8 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "seal_image_too_large": {"limit_mb": 2},
     "seal_image_dimensions": {"min_px": 48, "max_px": 2400},
 }
-DERIVED = {"party_number": "party", "field_number": "field"}
+DERIVED = {"party_number": "party", "field_number": "field", "party_label": "party"}
+"""`party_label` is the role and name (「借主 佐藤 一郎」) when given, else 送信先N."""
 
 
 def placeholders(template: str) -> set[str]:
@@ -190,7 +207,7 @@ async def test_a_field_refusal_points_at_the_party_in_the_body(refusing_gateway)
         {
             "pointer": "/parties/1",
             "code": "invalid_email",
-            "detail": "送信先2：メールアドレスの形式が正しくありません。",
+            "detail": "送信先2：メールアドレスの形式が正しくありません",
         }
     ]
 
