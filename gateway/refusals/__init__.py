@@ -289,7 +289,9 @@ def _refusal_problem(error: RefusalError, language: Language) -> FieldProblem:
         if getattr(error, key) is not None:
             params[key] = getattr(error, key)
     return FieldProblem(
-        pointer="/" + "/".join(parts), code=error.code, detail=describe(error.code, params, language)
+        pointer="/" + "/".join(parts),
+        code=error.code,
+        detail=describe(error.code, params, language),
     )
 
 

@@ -60,17 +60,25 @@ MESSAGES = {
     "envelope_invalid": "The input has {count} problems. Please check each one.",
     "contact_required": "{party_label}: an e-mail address or a mobile number is required",
     "invalid_email": "{party_label}: the e-mail address is not valid",
-    "invalid_phone": "{party_label}: enter the mobile number as 11 digits (070/080/090), no hyphens",
-    "sms_individual_only": "{party_label}: SMS is for individuals only; give a corporation an e-mail address",
+    "invalid_phone": (
+        "{party_label}: enter the mobile number as 11 digits (070/080/090), no hyphens"
+    ),
+    "sms_individual_only": (
+        "{party_label}: SMS is for individuals only; give a corporation an e-mail address"
+    ),
     "invalid_access_code": "{party_label}: the access code must be letters and digits",
     "name_blank": "{party_label}: enter the name",
-    "name_control_character": "{party_label}: the name holds a character that cannot be used ({character})",
+    "name_control_character": (
+        "{party_label}: the name holds a character that cannot be used ({character})"
+    ),
     "name_emoji": "{party_label}: the name may not hold emoji ({character})",
     "name_unsupported_character": "{party_label}: no seal can show the character {character}",
     "recipient_required": "{party_label}: a corporation needs a recipient (the signer or a proxy)",
     "person_in_charge_corporation_only": "{party_label}: only a corporation has a person in charge",
     "access_code_individual_only": "{party_label}: only individuals can have an access code",
-    "signer_change_not_allowed": "{party_label}: signer change is only for an individual landlord or other party",
+    "signer_change_not_allowed": (
+        "{party_label}: signer change is only for an individual landlord or other party"
+    ),
     "own_company_needs_certificate": (
         "{party_label}: an own-company signer needs the certificate option; "
         "add an 'other' corporation instead"
@@ -89,7 +97,9 @@ MESSAGES = {
     "not_signed": "Not every party has signed yet.",
     "envelope_closed": "This signature request has ended ({envelope_status}).",
     "party_not_asked": "{party_name} is neither asked nor locked, so cannot be asked again.",
-    "rerequest_too_soon": "{party_name} can be asked again once per 5 minutes; retry in {seconds} s.",
+    "rerequest_too_soon": (
+        "{party_name} can be asked again once per 5 minutes; retry in {seconds} s."
+    ),
     "invalid_cursor": "The page cursor is not valid.",
     # the signer
     "link_invalid": "This link is not valid. Please check the link in your e-mail or SMS.",

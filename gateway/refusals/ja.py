@@ -72,22 +72,34 @@ MESSAGES = {
     "envelope_invalid": "入力内容に{count}件の問題があります。各項目を確認してください。",
     "contact_required": "{party_label}：メールアドレスとSMSのいずれかは必須です",
     "invalid_email": "{party_label}：メールアドレスの形式が正しくありません",
-    "invalid_phone": "{party_label}：携帯電話番号はハイフンなしの11桁（070・080・090）で入力してください",
-    "sms_individual_only": "{party_label}：SMSは個人のみ利用できます。法人はメールアドレスを入力してください",
+    "invalid_phone": (
+        "{party_label}：携帯電話番号はハイフンなしの11桁（070・080・090）で入力してください"
+    ),
+    "sms_individual_only": (
+        "{party_label}：SMSは個人のみ利用できます。法人はメールアドレスを入力してください"
+    ),
     "invalid_access_code": "{party_label}：アクセスコードは英数字で入力してください",
     "name_blank": "{party_label}：氏名（法人名）を入力してください",
-    "name_control_character": "{party_label}：氏名に使用できない文字（{character}）が含まれています",
+    "name_control_character": (
+        "{party_label}：氏名に使用できない文字（{character}）が含まれています"
+    ),
     "name_emoji": "{party_label}：氏名に絵文字（{character}）は使用できません",
     "name_unsupported_character": "{party_label}：氏名の文字（{character}）は印影にできません",
-    "recipient_required": "{party_label}：法人の場合は受信者（署名者もしくは代理人）を入力してください",
+    "recipient_required": (
+        "{party_label}：法人の場合は受信者（署名者もしくは代理人）を入力してください"
+    ),
     "person_in_charge_corporation_only": "{party_label}：担当者は法人のみ入力できます",
     "access_code_individual_only": "{party_label}：アクセスコードは個人のみ設定できます",
-    "signer_change_not_allowed": "{party_label}：署名者変更は貸主（個人）とその他（個人）のみ許可できます",
+    "signer_change_not_allowed": (
+        "{party_label}：署名者変更は貸主（個人）とその他（個人）のみ許可できます"
+    ),
     "own_company_needs_certificate": (
         "{party_label}：自社署名者（会社印）は電子証明書オプションの契約が必要です。"
         "「その他」の法人として追加してください"
     ),
-    "acquired_on_without_phone": "{party_label}：携帯番号取得日はSMSの携帯電話番号と一緒に入力してください",
+    "acquired_on_without_phone": (
+        "{party_label}：携帯番号取得日はSMSの携帯電話番号と一緒に入力してください"
+    ),
     "unknown_party": "署名欄{field_number}：送信先が存在しません。",
     "field_for_share_only": "署名欄{field_number}：署名依頼しない送信先には配置できません。",
     "page_out_of_range": "署名欄{field_number}：{page}ページは存在しません。",
@@ -101,7 +113,9 @@ MESSAGES = {
     "not_signed": "全員の署名が完了していません。",
     "envelope_closed": "この署名依頼は終了しています（{envelope_status}）。",
     "party_not_asked": "{party_name}様は署名依頼中またはロック中ではないため、再依頼できません。",
-    "rerequest_too_soon": "{party_name}様への再依頼は5分に1回までです。{seconds}秒後にお試しください。",
+    "rerequest_too_soon": (
+        "{party_name}様への再依頼は5分に1回までです。{seconds}秒後にお試しください。"
+    ),
     "invalid_cursor": "ページ送りの指定が正しくありません。",
     # the signer
     "link_invalid": "このリンクは無効です。メールまたはSMSのリンクを確認してください。",

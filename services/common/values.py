@@ -11,9 +11,7 @@ PartyKind = Literal["corporation_registered", "corporation", "individual"]
 """法人（登記済み）, 法人, 個人: decides the seal's shape and whether SMS may be used."""
 FieldType = Literal["signature", "text", "checkbox"]
 Channel = Literal["email", "sms"]
-EnvelopeStatus = Literal[
-    "draft", "sent", "signed", "completed", "declined", "cancelled", "expired"
-]
+EnvelopeStatus = Literal["draft", "sent", "signed", "completed", "declined", "cancelled", "expired"]
 """draft → sent → signed (every signing party signed) → completed (the finished PDF exists);
 or declined (a party refused), cancelled (the sender withdrew it), expired (B3)."""
 PartyStatus = Literal[

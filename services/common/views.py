@@ -217,7 +217,7 @@ class PartyView(Model):
     """True when the party must enter an access code; the code itself is never shown."""
     access_code_hint: str | None = None
     """The hint shown with the code prompt."""
-    required_documents: list[IdDocument] = []
+    required_documents: list[IdDocument] = Field(default_factory=list)
     """必要書類 (S10)."""
     signer_change_allowed: bool = False
     """署名者変更 (S14)."""
@@ -252,7 +252,7 @@ class EnvelopeHistoryView(Model):
     """The client's IP address."""
     user_agent: str | None = None
     """The client's User-Agent."""
-    detail: dict[str, str] = {}
+    detail: dict[str, str] = Field(default_factory=dict)
     """Further facts: reasons, corrected values, the finished PDF's hash …"""
     hash: str
     """SHA-256 of the entry, chained to the previous one."""
@@ -309,7 +309,7 @@ class EnvelopeView(Model):
     """Search keys for 電子帳簿保存法 (契約日, 取引金額, 取引先)."""
     finished_sha256: str | None = None
     """SHA-256 of the finished PDF, once it exists."""
-    history: list[EnvelopeHistoryView] = []
+    history: list[EnvelopeHistoryView] = Field(default_factory=list)
     """Every transition of the envelope, oldest first (D3)."""
     sent_at: datetime | None = None
     """When it was sent (UTC)."""
@@ -354,7 +354,7 @@ class SignerPartyView(Model):
     """It is this party's turn and the envelope is open for signing."""
     signer_change_allowed: bool = False
     """The party may hand the request to someone else (S14, G5)."""
-    required_documents: list[IdDocument] = []
+    required_documents: list[IdDocument] = Field(default_factory=list)
     """Identity documents to attach (S10)."""
     consent_asked: bool = False
     """The 37条 consent screen is due: signed, rental type, tenant or landlord (S18, G6)."""
