@@ -279,6 +279,9 @@ class SignAsParty(Command[SignerView]):
     """Text fields by field id."""
     checks: dict[str, bool] = Field(default_factory=dict)
     """Checkbox fields by field id."""
+    article37_consent: bool | None = None
+    """The 37条 consent answered on signing, where it applies (S18); recorded right after
+    the signature, so the audit certificate carries it."""
     context: SignerContext = SignerContext()
     """Where the request came from."""
 
