@@ -49,7 +49,12 @@ class Changes(EnvelopeState):
         """The asked person names another; the new one is asked, the old link dies (S14)."""
         self._signable(party, has_access)
         if not party.signer_change_allowed:
-            raise Refused(RefusalCode.signer_change_not_allowed, **party.label())
+            raise Refused(
+                RefusalCode.signer_change_not_allowed,
+                party=party.index,
+                role=party.role,
+                party_name=party.name,
+            )
         successor = party.model_copy(
             update={
                 "id": new_party_id,

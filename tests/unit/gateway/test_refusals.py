@@ -72,15 +72,43 @@ def placeholders(template: str) -> set[str]:
     return {DERIVED.get(name, name) for name in names}
 
 
+IMPLIED = {"_error": {"party", "role", "party_name"}, "error": {"field"}}
+"""Helpers that build a `RefusalError` and the parameters they always add."""
+
+
+def _params_of(node: ast.Call) -> set[str]:
+    """Keyword names, plus the keys of a literal `params={...}` of a `RefusalError`."""
+    names = {k.arg for k in node.keywords if k.arg and k.arg not in ("code", "params")}
+    for k in node.keywords:
+        if k.arg == "params" and isinstance(k.value, ast.Dict):
+            names |= {key.value for key in k.value.keys if isinstance(key, ast.Constant)}
+    return names
+
+
 def raised_in_services() -> dict[str, list[set[str]]]:
-    """Each `Refused(RefusalCode.x, **params)` in the services: code → params of each site."""
+    """Each `Refused(RefusalCode.x, **params)` in the services, and each problem of a list
+    (`RefusalError(code=RefusalCode.x, …)` or its helpers): code → params of each site."""
     sites: dict[str, list[set[str]]] = {}
     for path in (ROOT / "services").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Refused"):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None)
+            where = f"{path}:{node.lineno}"
+            if name == "RefusalError" or name in IMPLIED:
+                code = next((k.value for k in node.keywords if k.arg == "code"), None)
+                code = code or (node.args[0] if node.args else None)
+                if (
+                    isinstance(code, ast.Attribute)
+                    and getattr(code.value, "id", "") == "RefusalCode"
+                ):
+                    sites.setdefault(code.attr, []).append(
+                        _params_of(node) | IMPLIED.get(name, set())
+                    )
+                continue
+            if name != "Refused":
                 continue
             first = node.args[0]
-            where = f"{path}:{node.lineno}"
             assert not isinstance(first, ast.Constant), f"{where}: a literal, not a RefusalCode"
             if not isinstance(first, ast.Attribute):  # a PDF's code: checked by its own test
                 continue
