@@ -54,7 +54,7 @@ def make(parties, fields=None, **kw) -> Envelope:
         fields=fields,
         code_digests=[digest(p.access_code) if p.access_code else None for p in parties],
         now=kw.pop("now", NOW),
-        new_id=secrets_counter("id"),
+        new_id=kw.pop("new_id", None) or secrets_counter("id"),
         **kw,
     )
 
