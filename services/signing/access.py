@@ -26,6 +26,8 @@ class Access(EnvelopeState):
     def by_link(self, party_id: str, serial: int) -> Party:
         """The party a link opens: a link older than the party's latest is dead (D4)."""
         party = self.party(party_id)
+        if party.status == "replaced":
+            raise Refused(RefusalCode.party_replaced)
         if serial != party.link_serial:
             raise Refused(RefusalCode.link_invalid)
         return party

@@ -36,6 +36,7 @@ from services.common.links import signer_link
 from services.common.messages import utcnow
 from services.common.queries import GetDashboard, GetEnvelope, ListContractTypes, ListEnvelopes
 from services.common.runtime import ServiceRuntime
+from services.common.store import UnitOfWork
 from services.signing.credentials import AccessCodes, access_code_key
 from services.signing.handlers import SigningHandlers
 from services.signing.repository import COLLECTIONS
@@ -83,7 +84,14 @@ async def sweep_once() -> int:
     """Remind or expire every envelope that is due; each in its own unit of work."""
     due = await runtime.in_unit_of_work(handlers.due)
     for envelope_id in due:
-        await runtime.in_unit_of_work(partial(handlers.tick, envelope_id))
+
+        async def tick(uow: UnitOfWork, envelope_id: str = envelope_id) -> None:
+            await handlers.tick(envelope_id, uow)
+            await uow.commit()
+
+        await runtime.in_unit_of_work(tick)
+    if due:
+        log.info("sweep: %d envelopes due", len(due))
     return len(due)
 
 
