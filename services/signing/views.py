@@ -12,6 +12,7 @@ from services.common.views import (
     SignerPartyView,
     SignerView,
 )
+from services.signing.audit_trail import AuditEntry
 from services.signing.fields import SignatureField
 from services.signing.model import Envelope
 from services.signing.parties import Party
@@ -40,11 +41,15 @@ def envelope_view(envelope: Envelope) -> EnvelopeView:
         audit_intact=envelope.audit.is_intact(),
         parties=[_party_view(envelope, p) for p in envelope.parties],
         fields=[_field_view(f) for f in envelope.fields],
-        history=[
-            EnvelopeHistoryView.model_validate(e.model_dump(exclude={"prev"}))
-            for e in envelope.audit.entries
-        ],
+        history=[_history_view(e) for e in envelope.audit.entries],
     )
+
+
+def _history_view(entry: AuditEntry) -> EnvelopeHistoryView:
+    """The seal's blob id stays inside: the caller reads the seal in the finished PDF."""
+    view = EnvelopeHistoryView.model_validate(entry.model_dump(exclude={"prev"}))
+    view.detail.pop("seal", None)
+    return view
 
 
 def _party_view(envelope: Envelope, party: Party) -> PartyView:
