@@ -90,7 +90,7 @@ def test_s14_signer_change_asks_the_new_person_and_kills_the_old_link():
     assert all(f.party_id != landlord.id for f in envelope.fields)
     with pytest.raises(Refused) as exc:
         envelope.by_link(landlord.id, old_serial)
-    assert exc.value.code == RefusalCode.link_invalid
+    assert exc.value.code == RefusalCode.party_replaced
     actions = [e.action for e in envelope.audit.entries]
     assert "signer_changed" in actions and actions[-1] == "asked"
     sign(envelope, 5, consent=True)
