@@ -21,8 +21,15 @@ def to_party(
     title: str,
     link: str | None = None,
     reason: str | None = None,
+    about: str | None = None,
 ) -> dict[str, Any]:
-    """A mail or SMS to a party: asked, reminded, completed, cancelled, declined."""
+    """A mail or SMS to a party: asked, reminded, completed, cancelled; or told that
+    `about` (another party) declined, in the words of the sender's mail."""
+    if kind == "envelope_declined":
+        return {
+            **to_sender(about or "", sender_name=sender_name, title=title, reason=reason),
+            "recipient_name": party.recipient_name or party.name,
+        }
     params: dict[str, Any] = {
         "recipient_name": party.recipient_name or party.name,
         "sender_name": sender_name,

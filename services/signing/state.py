@@ -134,6 +134,7 @@ class EnvelopeState(BaseModel):
         seq: int,
         link: str | None = None,
         reason: str | None = None,
+        about: str | None = None,
     ) -> None:
         """One notification per channel of the party; its id names the history entry, so a
         rerun of the same step asks for nothing new."""
@@ -157,6 +158,7 @@ class EnvelopeState(BaseModel):
                         title=self.title,
                         link=link,
                         reason=reason,
+                        about=about,
                     ),
                 )
             )

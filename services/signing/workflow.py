@@ -24,6 +24,7 @@ from services.signing.parties import Party
 from services.signing.state import EnvelopeState, LinkFor, NewId, Who
 
 TEXT_LIMIT = 500
+ALREADY_ASKED = frozenset({"asked", "opened", "verified", "signed", "locked"})
 
 
 class Workflow(EnvelopeState):
@@ -110,8 +111,8 @@ class Workflow(EnvelopeState):
         seq = self.log(now, "declined", who, party, reason=reason)
         self._tell_sender("envelope_declined", seq, party.name, reason)
         for other in self.parties:
-            if other.id != party.id and other.status in ("asked", "opened", "verified", "signed"):
-                self._tell_party(other, "envelope_declined", seq, reason=reason)
+            if other.id != party.id and other.status in ALREADY_ASKED:
+                self._tell_party(other, "envelope_declined", seq, reason=reason, about=party.name)
         self._record(
             EnvelopeDeclined(
                 tenant_id=self.tenant_id, envelope_id=self.id, party_id=party.id, reason=reason
