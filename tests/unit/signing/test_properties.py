@@ -25,15 +25,18 @@ from tests.unit.signing.builders import (
 FINAL = ("locked", "declined", "replaced")
 
 party_specs = st.lists(
-    st.tuples(st.booleans(), st.integers(1, 4), st.booleans()),  # signs, order, access code
+    st.tuples(st.booleans(), st.integers(1, 4), st.booleans(), st.booleans()),
+    # signs, order, access code, a landlord who may hand over (S14)
     min_size=1,
     max_size=6,
-).filter(lambda specs: any(signs for signs, _, _ in specs))
+).filter(lambda specs: any(signs for signs, _, _, _ in specs))
 
 actions = st.lists(
     st.tuples(
-        st.sampled_from(["sign", "decline", "wrong_code", "right_code", "rerequest", "tick"]),
-        st.integers(0, 5),
+        st.sampled_from(
+            ["sign", "decline", "wrong_code", "right_code", "rerequest", "tick", "hand_over"]
+        ),
+        st.integers(0, 7),
     ),
     max_size=40,
 )
@@ -47,8 +50,10 @@ def build(specs) -> Envelope:
                 order if signs else None,
                 signs=signs,
                 access_code="1234" if code else None,
+                role="landlord" if hands_over else "tenant",
+                signer_change_allowed=hands_over and signs,
             )
-            for i, (signs, order, code) in enumerate(specs)
+            for i, (signs, order, code, hands_over) in enumerate(specs)
         ]
     )
 
@@ -67,6 +72,20 @@ def act(envelope: Envelope, action: str, index: int, step: int) -> None:
             [ReRequestParty(party_id=p.id)],
             now=now,
             who=SENDER,
+            new_token=secrets_counter(),
+            link_for=LINK,
+        )
+    elif action == "hand_over":
+        envelope.hand_over(
+            p.id,
+            p.link_serial,
+            f"s-{p.id}",
+            name=f"代理 {step}",
+            email=f"proxy{step}@example.jp",
+            phone=None,
+            new_party_id=f"proxy-{step}",
+            now=now,
+            who=signer(envelope, index),
             new_token=secrets_counter(),
             link_for=LINK,
         )
