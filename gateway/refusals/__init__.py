@@ -75,8 +75,6 @@ STATUS: dict[str, int] = {
     RefusalCode.signer_change_not_allowed: 422,
     RefusalCode.own_company_needs_certificate: 422,
     RefusalCode.acquired_on_without_phone: 422,
-    RefusalCode.field_too_small: 422,
-    RefusalCode.field_too_large: 422,
     RefusalCode.invalid_email: 422,
     RefusalCode.invalid_phone: 422,
     RefusalCode.sms_individual_only: 422,

@@ -89,8 +89,6 @@ MESSAGES = {
     "page_out_of_range": "Field {field_number}: page {page} does not exist.",
     "field_off_page": "Field {field_number}: the box goes off the page.",
     "field_size": "Field {field_number}: each side must be between {min} and {max} pt.",
-    "field_too_small": "Field {field_number}: too small (at least {min_points} points each way).",
-    "field_too_large": "Field {field_number}: too large (at most {max_points} points each way).",
     "signature_box_required": "{party_label}: place at least one signature box",
     "envelope_not_found": "The signature request was not found.",
     "already_sent": "This signature request was already sent.",

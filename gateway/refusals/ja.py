@@ -105,8 +105,6 @@ MESSAGES = {
     "page_out_of_range": "署名欄{field_number}：{page}ページは存在しません。",
     "field_off_page": "署名欄{field_number}：ページの外にはみ出しています。",
     "field_size": "署名欄{field_number}：大きさは縦横とも{min}〜{max}ptにしてください。",
-    "field_too_small": "署名欄{field_number}：小さすぎます（縦横{min_points}ポイント以上）。",
-    "field_too_large": "署名欄{field_number}：大きすぎます（縦横{max_points}ポイント以内）。",
     "signature_box_required": "{party_label}：署名ボックスを1つ以上配置してください",
     "envelope_not_found": "署名依頼が見つかりません。",
     "already_sent": "この署名依頼は送信済みです。",

@@ -11,7 +11,7 @@ from services.signing.parties import Party
 
 SIZES: dict[FieldType, tuple[float, float]] = {
     "signature": (20, 200),
-    "text": (10, 500),
+    "text": (10, 800),
     "checkbox": (8, 50),
 }
 """Smallest and largest side, in points: a seal under 20 pt cannot be read, one over 200
@@ -60,10 +60,8 @@ def field_problems(
         errors.append(error(RefusalCode.field_for_share_only))
     box = field.placement
     smallest, largest = SIZES[field.type]
-    if min(box.width, box.height) < smallest:
-        errors.append(error(RefusalCode.field_too_small, min_points=int(smallest)))
-    if max(box.width, box.height) > largest:
-        errors.append(error(RefusalCode.field_too_large, max_points=int(largest)))
+    if not all(smallest <= side <= largest for side in (box.width, box.height)):
+        errors.append(error(RefusalCode.field_size, min=int(smallest), max=int(largest)))
     if box.page > len(pages):
         errors.append(error(RefusalCode.page_out_of_range, page=box.page))
     else:

@@ -49,8 +49,6 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "signer_change_not_allowed": {"party": 0},
     "own_company_needs_certificate": {"party": 0},
     "acquired_on_without_phone": {"party": 0},
-    "field_too_small": {"field": 0, "min_points": 12},
-    "field_too_large": {"field": 0, "max_points": 400},
     "envelope_closed": {"envelope_status": "cancelled"},
     "party_not_asked": {"party_name": "佐藤 一郎"},
     "rerequest_too_soon": {"party_name": "佐藤 一郎", "seconds": 120},

@@ -80,7 +80,7 @@ def test_every_problem_is_answered_at_once_each_with_its_party_or_field():
         ("own_company_needs_certificate", 3, None),
         ("person_in_charge_corporation_only", 4, None),
         ("acquired_on_without_phone", 4, None),
-        ("field_too_small", None, 4),
+        ("field_size", None, 4),
     }
 
 
@@ -112,7 +112,7 @@ def test_s14_signer_change_only_for_an_individual_landlord_or_other():
 
 def test_s16_boxes_have_a_smallest_and_largest_size():
     huge = FieldInput(party=0, page=1, x=0, y=0, width=400, height=400)
-    assert ("field_too_large", None, 0) in problems([party("佐藤 一郎")], [huge])
+    assert ("field_size", None, 0) in problems([party("佐藤 一郎")], [huge])
 
 
 def test_unknown_input_fields_are_refused_not_dropped():
