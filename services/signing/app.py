@@ -8,6 +8,7 @@ from datetime import timedelta
 from functools import partial
 from typing import Any
 
+from services.common import fonts
 from services.common.commands import (
     AnswerConsent,
     CancelEnvelope,
@@ -109,8 +110,11 @@ _sweeper: list[asyncio.Task[None]] = []
 
 @runtime.app.on_startup
 async def load_access_code_key() -> None:
-    """Read, or generate at first start, before any code is checked."""
+    """Read, or generate at first start, before any code is checked; read the fonts'
+    coverage now, so that checking a name never reads a font file during a request."""
     access_codes.load()
+    if not fonts.preload():
+        log.warning("no Japanese font installed: every party's name will be refused")
 
 
 @runtime.app.after_startup
