@@ -20,6 +20,8 @@ class AccessAttempt(BaseModel):
     granted: bool
     locked: bool = False
     attempts_left: int = 0
+    recorded: bool = True
+    """False when nothing was written: the party was already locked."""
 
 
 class Access(EnvelopeState):
@@ -53,7 +55,7 @@ class Access(EnvelopeState):
         """`correct`: the entered code's keyed hash matched the party's (checked outside).
         On success `session_hash` becomes one of the party's access sessions."""
         if party.status == "locked":
-            return AccessAttempt(granted=False, locked=True)
+            return AccessAttempt(granted=False, locked=True, recorded=False)
         if party.status in ("declined", "replaced"):
             raise Refused(
                 RefusalCode.party_declined

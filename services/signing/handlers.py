@@ -158,7 +158,8 @@ class SigningHandlers:
             now=self._now(),
             who=_signer(q.context, party.name),
         )
-        repo.save(envelope)
+        if attempt.recorded:
+            repo.save(envelope)
         granted = session if attempt.granted else None
         return AccessCodeChecked(
             granted=attempt.granted,
