@@ -20,7 +20,8 @@ class Backends:
         try:
             return await self.queries.ask(service, request)
         except QueryFailed as exc:
-            raise Problem(exc.error.code, **exc.error.params) from exc
+            error = exc.error
+            raise Problem(error.code, refusals=error.errors, **error.params) from exc
         except ServiceUnavailable as exc:
             raise Problem(GatewayCode.service_unavailable, service=exc.service) from exc
 

@@ -19,6 +19,10 @@ class Tenant(BaseModel):
     id: str
     name: str
     contact_email: str | None = None
+    certificate_option: bool = False
+    """The plan includes the certificate option: own-company signers allowed (S4, S15)."""
+    plan_limit: int | None = None
+    """Documents the plan stores (D1)."""
 
 
 def key_hash(api_key: str) -> str:

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.responses import JSONResponse
 
 from gateway.refusals import en, ja
+from services.common.messages import RefusalError
 from services.common.refusals import RefusalCode
 
 Language = Literal["ja", "en"]
@@ -44,6 +45,7 @@ Code = RefusalCode | GatewayCode
 STATUS: dict[str, int] = {
     RefusalCode.invalid_request: 502,
     RefusalCode.internal_error: 502,
+    RefusalCode.busy: 503,
     RefusalCode.upload_not_found: 404,
     RefusalCode.not_pdf: 422,
     RefusalCode.unreadable: 422,
@@ -63,7 +65,18 @@ STATUS: dict[str, int] = {
     RefusalCode.title_required: 422,
     RefusalCode.parties_required: 422,
     RefusalCode.signer_required: 422,
+    RefusalCode.envelope_invalid: 422,
     RefusalCode.contact_required: 422,
+    RefusalCode.name_blank: 422,
+    RefusalCode.name_control_character: 422,
+    RefusalCode.name_emoji: 422,
+    RefusalCode.name_unsupported_character: 422,
+    RefusalCode.recipient_required: 422,
+    RefusalCode.person_in_charge_corporation_only: 422,
+    RefusalCode.access_code_individual_only: 422,
+    RefusalCode.signer_change_not_allowed: 422,
+    RefusalCode.own_company_needs_certificate: 422,
+    RefusalCode.acquired_on_without_phone: 422,
     RefusalCode.invalid_email: 422,
     RefusalCode.invalid_phone: 422,
     RefusalCode.sms_individual_only: 422,
@@ -77,11 +90,19 @@ STATUS: dict[str, int] = {
     RefusalCode.envelope_not_found: 404,
     RefusalCode.already_sent: 409,
     RefusalCode.not_signed: 409,
+    RefusalCode.envelope_closed: 409,
+    RefusalCode.party_not_asked: 409,
+    RefusalCode.rerequest_too_soon: 429,
+    RefusalCode.invalid_cursor: 422,
     RefusalCode.link_invalid: 404,
     RefusalCode.party_not_found: 404,
     RefusalCode.no_access_code: 409,
     RefusalCode.wrong_access_code: 403,
     RefusalCode.party_locked: 423,
+    RefusalCode.party_declined: 409,
+    RefusalCode.party_replaced: 410,
+    RefusalCode.consent_not_applicable: 409,
+    RefusalCode.consent_already_answered: 409,
     RefusalCode.access_code_required: 403,
     RefusalCode.already_signed: 409,
     RefusalCode.not_your_turn: 409,
@@ -150,13 +171,19 @@ class Problem(Exception):
     """A refusal on its way to the caller: code, parameters and the fields at fault."""
 
     def __init__(
-        self, code: Code, errors: list[dict[str, Any]] | None = None, **params: str | int
+        self,
+        code: Code,
+        errors: list[dict[str, Any]] | None = None,
+        refusals: list[RefusalError] | None = None,
+        **params: str | int,
     ) -> None:
         super().__init__(str(code))
         self.code = code
         self.params = params
         self.field_errors = errors or []
         """Pydantic-style errors (`loc`, `type`, `ctx`), for invalid input."""
+        self.refusals = refusals or []
+        """A service's problems answered at once, each with its party or field."""
 
     @property
     def status(self) -> int:
@@ -179,6 +206,7 @@ class Problem(Exception):
 
     def _errors(self, language: Language) -> list[FieldProblem]:
         problems = [_field_problem(e, language) for e in self.field_errors]
+        problems += [_refusal_problem(e, language) for e in self.refusals]
         for key, collection in (("party", "parties"), ("field", "fields")):
             if isinstance(self.params.get(key), int):
                 problems.append(
@@ -233,14 +261,40 @@ _FORMAT = _Formatter()
 
 
 def describe(code: str, params: Mapping[str, str | int], language: Language = "ja") -> str:
+    catalogue = CATALOGUES[language]
     values: dict[str, Any] = dict(params)
     for key in ("party", "field"):
         if isinstance(values.get(key), int):
             values[f"{key}_number"] = values[key] + 1
+    role = catalogue.ROLES.get(str(values.get("role")))
+    if role:
+        values["party_label"] = " ".join(filter(None, (role, str(values.get("party_name", "")))))
+    elif "party_number" in values:
+        values["party_label"] = catalogue.PARTY.format(**values)
     try:
         return _FORMAT.vformat(CATALOGUES[language].MESSAGES[code], (), values)
     except (KeyError, IndexError, ValueError):
         return CATALOGUES[language].MESSAGES.get(code, code)
+
+
+def _refusal_problem(error: RefusalError, language: Language) -> FieldProblem:
+    """`/parties/1/email` or `/fields/3`: where in the request body the problem lies."""
+    parts: list[str] = []
+    if error.party is not None:
+        parts = ["parties", str(error.party)]
+    elif error.field is not None:
+        parts = ["fields", str(error.field)]
+    if error.input:
+        parts.append(error.input)
+    params: dict[str, str | int] = dict(error.params)
+    for key in ("party", "field"):
+        if getattr(error, key) is not None:
+            params[key] = getattr(error, key)
+    return FieldProblem(
+        pointer="/" + "/".join(parts),
+        code=error.code,
+        detail=describe(error.code, params, language),
+    )
 
 
 def _field_problem(error: Mapping[str, Any], language: Language) -> FieldProblem:

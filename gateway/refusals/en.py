@@ -1,5 +1,15 @@
 """English refusal messages: the same shape as `ja`, for `Accept-Language: en`."""
 
+ROLES = {
+    "tenant": "Tenant",
+    "guarantor": "Guarantor",
+    "own_company": "Own-company signer",
+    "agent": "Licensed agent",
+    "landlord": "Landlord",
+    "other": "Other",
+}
+PARTY = "Party {party_number}"
+
 TITLES = {
     400: "Bad request",
     401: "Authentication required",
@@ -7,9 +17,11 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Not possible in the current state",
+    410: "Gone",
     413: "File too large",
     422: "Invalid input",
     423: "Locked",
+    429: "Too many requests",
     502: "A service could not answer",
     503: "Service temporarily unavailable",
 }
@@ -18,6 +30,7 @@ MESSAGES = {
     # the bus itself
     "invalid_request": "A service could not read the request. Please try again later.",
     "internal_error": "A service failed. Please try again later.",
+    "busy": "Too many changes at once. Please try again.",
     # documents
     "upload_not_found": "The uploaded file was not found.",
     "not_pdf": "This is not a PDF file. Please upload a PDF.",
@@ -44,26 +57,58 @@ MESSAGES = {
     "title_required": "Enter the document title.",
     "parties_required": "Add at least one party.",
     "signer_required": "At least one party must sign.",
-    "contact_required": "Party {party_number}: an e-mail address or a mobile number is required.",
-    "invalid_email": "Party {party_number}: the e-mail address is not valid.",
-    "invalid_phone": "Party {party_number}: enter the mobile number as 11 digits, no hyphens.",
-    "sms_individual_only": "Party {party_number}: SMS is for individuals only.",
-    "invalid_access_code": "Party {party_number}: the access code must be letters and digits.",
+    "envelope_invalid": "The input has {count} problems. Please check each one.",
+    "contact_required": "{party_label}: an e-mail address or a mobile number is required",
+    "invalid_email": "{party_label}: the e-mail address is not valid",
+    "invalid_phone": (
+        "{party_label}: enter the mobile number as 11 digits (070/080/090), no hyphens"
+    ),
+    "sms_individual_only": (
+        "{party_label}: SMS is for individuals only; give a corporation an e-mail address"
+    ),
+    "invalid_access_code": "{party_label}: the access code must be letters and digits",
+    "name_blank": "{party_label}: enter the name",
+    "name_control_character": (
+        "{party_label}: the name holds a character that cannot be used ({character})"
+    ),
+    "name_emoji": "{party_label}: the name may not hold emoji ({character})",
+    "name_unsupported_character": "{party_label}: no seal can show the character {character}",
+    "recipient_required": "{party_label}: a corporation needs a recipient (the signer or a proxy)",
+    "person_in_charge_corporation_only": "{party_label}: only a corporation has a person in charge",
+    "access_code_individual_only": "{party_label}: only individuals can have an access code",
+    "signer_change_not_allowed": (
+        "{party_label}: signer change is only for an individual landlord or other party"
+    ),
+    "own_company_needs_certificate": (
+        "{party_label}: an own-company signer needs the certificate option; "
+        "add an 'other' corporation instead"
+    ),
+    "acquired_on_without_phone": "{party_label}: the acquisition date goes with a mobile number",
     "unknown_party": "Field {field_number}: no such party.",
     "field_for_share_only": "Field {field_number}: the party only receives the contract.",
     "page_out_of_range": "Field {field_number}: page {page} does not exist.",
     "field_off_page": "Field {field_number}: the box goes off the page.",
     "field_size": "Field {field_number}: each side must be between {min} and {max} pt.",
-    "signature_box_required": "Party {party_number} ({party_name}) needs a signature box.",
+    "signature_box_required": "{party_label}: place at least one signature box",
     "envelope_not_found": "The signature request was not found.",
     "already_sent": "This signature request was already sent.",
     "not_signed": "Not every party has signed yet.",
+    "envelope_closed": "This signature request has ended ({envelope_status}).",
+    "party_not_asked": "{party_name} is neither asked nor locked, so cannot be asked again.",
+    "rerequest_too_soon": (
+        "{party_name} can be asked again once per 5 minutes; retry in {seconds} s."
+    ),
+    "invalid_cursor": "The page cursor is not valid.",
     # the signer
     "link_invalid": "This link is not valid. Please check the link in your e-mail or SMS.",
     "party_not_found": "The party was not found.",
     "no_access_code": "No access code is set.",
     "wrong_access_code": "The access code is wrong. {attempts_left} tries left.",
     "party_locked": "Locked after too many wrong access codes. Please contact the sender.",
+    "party_declined": "This signature request was declined.",
+    "party_replaced": "The signer was changed, so this link no longer works.",
+    "consent_not_applicable": "No Article 37 consent is needed for this contract.",
+    "consent_already_answered": "The Article 37 consent was already answered.",
     "access_code_required": "Enter the access code first.",
     "already_signed": "You have already signed this contract.",
     "not_your_turn": "It is not your turn to sign yet.",

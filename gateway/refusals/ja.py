@@ -1,8 +1,19 @@
 """日本語の拒否メッセージ: the Japanese catalogue, in the same shape as `en`.
 
 Placeholders are the refusal's parameters; `party_number` and `field_number` count from 1;
+`party_label` is the party's role and name (「借主 佐藤 一郎」), or 送信先N without them;
 `{label:or 入力欄}` shows the label, or the text after "or " when it is empty.
 """
+
+ROLES = {
+    "tenant": "借主",
+    "guarantor": "保証人",
+    "own_company": "自社署名者",
+    "agent": "取引士",
+    "landlord": "貸主",
+    "other": "その他",
+}
+PARTY = "送信先{party_number}"
 
 TITLES = {
     400: "リクエストが正しくありません",
@@ -11,9 +22,11 @@ TITLES = {
     404: "見つかりません",
     405: "この操作はできません",
     409: "現在の状態ではこの操作はできません",
+    410: "このリンクは無効になりました",
     413: "ファイルが大きすぎます",
     422: "入力内容が正しくありません",
     423: "ロックされています",
+    429: "しばらくしてからお試しください",
     502: "サービスが応答できませんでした",
     503: "サービスが一時的に利用できません",
 }
@@ -22,6 +35,7 @@ MESSAGES = {
     # the bus itself
     "invalid_request": "サービスへの依頼の形式が正しくありません。時間をおいてお試しください。",
     "internal_error": "サービスで問題が発生しました。時間をおいてもう一度お試しください。",
+    "busy": "同時に多くの操作が行われました。もう一度お試しください。",
     # documents
     "upload_not_found": "アップロードされたファイルが見つかりません。",
     "not_pdf": "PDFファイルではありません。PDF形式のファイルをアップロードしてください。",
@@ -55,20 +69,52 @@ MESSAGES = {
     "title_required": "文書名を入力してください。",
     "parties_required": "送信先を1件以上追加してください。",
     "signer_required": "署名依頼する送信先が1件以上必要です。",
-    "contact_required": "送信先{party_number}：メールアドレスとSMSのいずれかは必須です。",
-    "invalid_email": "送信先{party_number}：メールアドレスの形式が正しくありません。",
-    "invalid_phone": "送信先{party_number}：携帯電話番号はハイフンなしの11桁で入力してください。",
-    "sms_individual_only": "送信先{party_number}：SMSは個人のみ利用できます。",
-    "invalid_access_code": "送信先{party_number}：アクセスコードは英数字で入力してください。",
+    "envelope_invalid": "入力内容に{count}件の問題があります。各項目を確認してください。",
+    "contact_required": "{party_label}：メールアドレスとSMSのいずれかは必須です",
+    "invalid_email": "{party_label}：メールアドレスの形式が正しくありません",
+    "invalid_phone": (
+        "{party_label}：携帯電話番号はハイフンなしの11桁（070・080・090）で入力してください"
+    ),
+    "sms_individual_only": (
+        "{party_label}：SMSは個人のみ利用できます。法人はメールアドレスを入力してください"
+    ),
+    "invalid_access_code": "{party_label}：アクセスコードは英数字で入力してください",
+    "name_blank": "{party_label}：氏名（法人名）を入力してください",
+    "name_control_character": (
+        "{party_label}：氏名に使用できない文字（{character}）が含まれています"
+    ),
+    "name_emoji": "{party_label}：氏名に絵文字（{character}）は使用できません",
+    "name_unsupported_character": "{party_label}：氏名の文字（{character}）は印影にできません",
+    "recipient_required": (
+        "{party_label}：法人の場合は受信者（署名者もしくは代理人）を入力してください"
+    ),
+    "person_in_charge_corporation_only": "{party_label}：担当者は法人のみ入力できます",
+    "access_code_individual_only": "{party_label}：アクセスコードは個人のみ設定できます",
+    "signer_change_not_allowed": (
+        "{party_label}：署名者変更は貸主（個人）とその他（個人）のみ許可できます"
+    ),
+    "own_company_needs_certificate": (
+        "{party_label}：自社署名者（会社印）は電子証明書オプションの契約が必要です。"
+        "「その他」の法人として追加してください"
+    ),
+    "acquired_on_without_phone": (
+        "{party_label}：携帯番号取得日はSMSの携帯電話番号と一緒に入力してください"
+    ),
     "unknown_party": "署名欄{field_number}：送信先が存在しません。",
     "field_for_share_only": "署名欄{field_number}：署名依頼しない送信先には配置できません。",
     "page_out_of_range": "署名欄{field_number}：{page}ページは存在しません。",
     "field_off_page": "署名欄{field_number}：ページの外にはみ出しています。",
     "field_size": "署名欄{field_number}：大きさは縦横とも{min}〜{max}ptにしてください。",
-    "signature_box_required": "送信先{party_number}（{party_name}）の署名欄を配置してください。",
+    "signature_box_required": "{party_label}：署名ボックスを1つ以上配置してください",
     "envelope_not_found": "署名依頼が見つかりません。",
     "already_sent": "この署名依頼は送信済みです。",
     "not_signed": "全員の署名が完了していません。",
+    "envelope_closed": "この署名依頼は終了しています（{envelope_status}）。",
+    "party_not_asked": "{party_name}様は署名依頼中またはロック中ではないため、再依頼できません。",
+    "rerequest_too_soon": (
+        "{party_name}様への再依頼は5分に1回までです。{seconds}秒後にお試しください。"
+    ),
+    "invalid_cursor": "ページ送りの指定が正しくありません。",
     # the signer
     "link_invalid": "このリンクは無効です。メールまたはSMSのリンクを確認してください。",
     "party_not_found": "送信先が見つかりません。",
@@ -78,6 +124,10 @@ MESSAGES = {
         "アクセスコードの入力回数の上限に達したため、ロックされました。"
         "送信者にお問い合わせください。"
     ),
+    "party_declined": "この署名依頼は辞退されました。",
+    "party_replaced": "署名者が変更されたため、このリンクは無効になりました。",
+    "consent_not_applicable": "37条書面の電子交付の同意は、この契約では不要です。",
+    "consent_already_answered": "37条書面の電子交付の同意は回答済みです。",
     "access_code_required": "アクセスコードを入力してください。",
     "already_signed": "この契約書には署名済みです。",
     "not_your_turn": "まだ署名の順番ではありません。",

@@ -12,6 +12,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from gateway.backends import Backends
 from gateway.refusals import Problem, describe
 from services.common.commands import (
+    AnswerConsent,
+    ChangeSigner,
+    DeclineAsParty,
     DrawSeal,
     OpenSignerLink,
     SignAsParty,
@@ -64,7 +67,7 @@ async def signer_page(request: Request, token: str) -> Response:
         return _page(request, "signer/locked.html", 423, view=view)
     if not party.has_access:
         return _page(request, "signer/access_code.html", view=view, token=token, error=None)
-    if party.status != "asked" or view.envelope_status != "sent":
+    if not party.can_sign:
         return _page(request, "signer/done.html", view=view, token=token)
     return await _sign_page(request, view, token)
 
@@ -158,6 +161,7 @@ async def sign(request: Request, token: str) -> Response:
     form = await request.form()
     texts = {k.removeprefix("text_"): str(v) for k, v in form.items() if k.startswith("text_")}
     checks = {k.removeprefix("check_"): True for k in form if k.startswith("check_")}
+    consent = form.get("article37_consent")
     seal = await _seal(request, view)
     try:
         await _b(request).ask(
@@ -168,6 +172,7 @@ async def sign(request: Request, token: str) -> Response:
                 seal_blob_id=seal.blob_id,
                 texts=texts,
                 checks=checks,
+                article37_consent=None if consent is None else consent == "yes",
                 context=_context(request),
             ),
         )
@@ -194,3 +199,60 @@ async def download(request: Request, token: str) -> StreamingResponse:
         media_type="application/pdf",
         headers={"Content-Disposition": 'attachment; filename="signed.pdf"'},
     )
+
+
+@router.post("/{token}/decline")
+async def decline(
+    request: Request, token: str, reason: Annotated[str, Form(min_length=1, max_length=500)]
+) -> Response:
+    """署名を辞退する (G4): the envelope ends; the sender and the asked parties are told."""
+    await _b(request).ask(
+        "signing",
+        DeclineAsParty(
+            token=token,
+            session=request.cookies.get(COOKIE),
+            reason=reason,
+            context=_context(request),
+        ),
+    )
+    return RedirectResponse(f"{SIGNER_PAGES}/{token}", status_code=303)
+
+
+@router.post("/{token}/change-signer")
+async def change_signer(
+    request: Request,
+    token: str,
+    name: Annotated[str, Form(min_length=1, max_length=100)],
+    email: Annotated[str | None, Form(max_length=254)] = None,
+    phone: Annotated[str | None, Form(max_length=20)] = None,
+) -> Response:
+    """署名者変更 (S14, G5): the named person is asked; this link stops working."""
+    await _b(request).ask(
+        "signing",
+        ChangeSigner(
+            token=token,
+            session=request.cookies.get(COOKIE),
+            name=name,
+            email=email or None,
+            phone=phone or None,
+            context=_context(request),
+        ),
+    )
+    return RedirectResponse(f"{SIGNER_PAGES}/{token}", status_code=303)
+
+
+@router.post("/{token}/consent")
+async def consent(
+    request: Request, token: str, answer: Annotated[str, Form(pattern="^(yes|no)$")]
+) -> Response:
+    """37条書面の電子交付への同意 (S18, G6), after signing."""
+    await _b(request).ask(
+        "signing",
+        AnswerConsent(
+            token=token,
+            session=request.cookies.get(COOKIE),
+            consent=answer == "yes",
+            context=_context(request),
+        ),
+    )
+    return RedirectResponse(f"{SIGNER_PAGES}/{token}", status_code=303)

@@ -24,10 +24,10 @@ from services.common.idempotency import (
     deadline,
     past_deadline,
 )
-from services.common.messages import Answer, Command, Refusal, Refused, Request
+from services.common.messages import Answer, Command, Refusal, RefusalError, Refused, Request
 from services.common.refusals import RefusalCode
 from services.common.rpc import DIRECT_REPLY_TO
-from services.common.store import Store
+from services.common.store import ConcurrencyConflict, Store
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +64,20 @@ class QueryAnswers:
         try:
             data = await handler(request)
         except Refused as exc:
-            return refusal(exc.code, **exc.params)
+            return refusal(exc.code, exc.errors, **exc.params)
+        except ConcurrencyConflict:
+            log.warning("%s kept conflicting; answered busy", model.__name__)
+            return refusal(RefusalCode.busy)
         except Exception:
             log.exception("%s failed", model.__name__)
             return refusal(RefusalCode.internal_error)
         return Answer(ok=True, data=data.model_dump(mode="json"))
 
 
-def refusal(code: RefusalCode, **params: str | int) -> Answer:
-    return Answer(ok=False, error=Refusal(code=code, params=params))
+def refusal(
+    code: RefusalCode, errors: list[RefusalError] | None = None, **params: str | int
+) -> Answer:
+    return Answer(ok=False, error=Refusal(code=code, params=params, errors=errors or []))
 
 
 def answer_queries(

@@ -9,7 +9,16 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.common.messages import Command
-from services.common.values import FieldType, PageSize, PartyKind, PartyRole
+from services.common.values import (
+    ContractType,
+    DocumentInfo,
+    FieldType,
+    IdDocument,
+    PageSize,
+    PartyKind,
+    PartyRole,
+    ReminderSettings,
+)
 from services.common.views import (
     AccessCodeChecked,
     DocumentView,
@@ -51,15 +60,25 @@ class PartyInput(Input):
     kind: PartyKind = "individual"
     """individual, corporation or corporation_registered: decides the seal's shape."""
     name: str = Field(min_length=1, max_length=100)
-    """Name, as it appears on the seal and in the audit certificate (1–100 characters)."""
+    """氏名 of an individual, 法人名 of a corporation (S6): as it appears on the seal and in the
+    audit certificate (1–100 characters)."""
+    recipient_name: str | None = Field(default=None, max_length=100)
+    """受信者 of a corporation: the signer or a proxy (S6); required for corporations."""
+    person_in_charge: str | None = Field(default=None, max_length=100)
+    """担当者 of a corporation (S6); corporations only."""
     email: str | None = Field(default=None, max_length=254)
-    """Where the request goes by e-mail (up to 254 characters)."""
+    """Where the request goes by e-mail (up to 254 characters); a company address for a
+    corporation."""
     phone: str | None = Field(default=None, max_length=20)
-    """Japanese mobile number without hyphens (070/080/090, 11 digits), for SMS when there is
-    no e-mail; individuals only (S9)."""
-    phone_acquired_on: date | None = None
-    """When the party got this mobile number (携帯番号取得日): no SMS goes to it if it changed
-    hands after that day (S8)."""
+    """Japanese mobile number without hyphens (070/080/090, 11 digits) for SMS; individuals
+    only (S7). Kept as E.164 (+81…)."""
+    mobile_acquired_on: date | None = None
+    """携帯番号取得日 (S8): SMS stops if the number changed hands after this date."""
+    required_documents: list[IdDocument] = Field(default_factory=list, max_length=5)
+    """必要書類 (S10): identity documents the signer must attach."""
+    signer_change_allowed: bool = False
+    """署名者変更 (S14): the asked person may hand the request to someone else; only for a
+    landlord or other party who is an individual."""
     signs: bool = True
     """False: the party only receives the finished contract and has no order (S11)."""
     signing_order: int | None = Field(default=None, ge=1, le=99)
@@ -109,6 +128,19 @@ class SignerContext(BaseModel):
     """The browser's User-Agent, cut to 300 characters."""
 
 
+class SenderContext(BaseModel):
+    """Who at the agency acted, for the history (D3)."""
+
+    model_config = ConfigDict(use_attribute_docstrings=True)
+
+    actor: str | None = None
+    """The staff member or API key that acted."""
+    ip: str | None = None
+    """The client's IP address as the gateway saw it."""
+    user_agent: str | None = None
+    """The client's User-Agent, cut to 300 characters."""
+
+
 class CreateEnvelope(Command[EnvelopeView]):
     """Create a draft signature request (S1–S16)."""
 
@@ -129,6 +161,17 @@ class CreateEnvelope(Command[EnvelopeView]):
     """The parties, in the order entered."""
     fields: list[FieldInput]
     """The boxes the parties fill."""
+    contract_type: ContractType = "other"
+    """契約種別 (S2): the rental types add the 37条 consent step (S18)."""
+    certificate_option: bool = False
+    """The agency's plan has the certificate option: only then may an own-company signer
+    (自社署名者) be a party (S4, S15)."""
+    reminders: ReminderSettings = ReminderSettings()
+    """Reminder and expiry days (B3)."""
+    document_info: DocumentInfo = DocumentInfo()
+    """Search keys for 電子帳簿保存法; the counterparty defaults to the first party."""
+    context: SenderContext = SenderContext()
+    """Who created it."""
 
 
 class SendEnvelope(Command[EnvelopeView]):
@@ -139,6 +182,63 @@ class SendEnvelope(Command[EnvelopeView]):
     """The sending agency."""
     envelope_id: str
     """The draft to send."""
+    context: SenderContext = SenderContext()
+    """Who sent it."""
+
+
+class CancelEnvelope(Command[EnvelopeView]):
+    """The sender withdraws a draft or sent envelope; every asked party is told (B3)."""
+
+    kind: Literal["signing.cancel"] = "signing.cancel"
+    tenant_id: str
+    """The sending agency."""
+    envelope_id: str
+    """The envelope."""
+    reason: str | None = Field(default=None, max_length=500)
+    """Why, shown to the parties."""
+    context: SenderContext = SenderContext()
+    """Who cancelled it."""
+
+
+class ReRequestParty(Input):
+    """One party asked again (署名再依頼, D4), with corrections from the dialog."""
+
+    party_id: str
+    """A party now asked, opened, verified or locked."""
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    """A corrected name."""
+    email: str | None = Field(default=None, max_length=254)
+    """A corrected e-mail address."""
+    phone: str | None = Field(default=None, max_length=20)
+    """A corrected mobile number (no hyphens)."""
+
+
+class ReRequest(Command[EnvelopeView]):
+    """Ask chosen parties again with a new link; the old link dies; unlocks (D4)."""
+
+    kind: Literal["signing.rerequest"] = "signing.rerequest"
+    tenant_id: str
+    """The sending agency."""
+    envelope_id: str
+    """The envelope."""
+    parties: list[ReRequestParty] = Field(min_length=1, max_length=20)
+    """The parties to ask again."""
+    context: SenderContext = SenderContext()
+    """Who re-requested."""
+
+
+class CorrectDocumentInfo(Command[EnvelopeView]):
+    """Correct the search keys (契約日, 取引金額, 取引先); the change is kept in the history."""
+
+    kind: Literal["signing.correct_document_info"] = "signing.correct_document_info"
+    tenant_id: str
+    """The sending agency."""
+    envelope_id: str
+    """The envelope."""
+    document_info: DocumentInfo
+    """The corrected keys (all three, as they should now read)."""
+    context: SenderContext = SenderContext()
+    """Who corrected them."""
 
 
 class OpenSignerLink(Command[SignerView]):
@@ -179,6 +279,56 @@ class SignAsParty(Command[SignerView]):
     """Text fields by field id."""
     checks: dict[str, bool] = Field(default_factory=dict)
     """Checkbox fields by field id."""
+    article37_consent: bool | None = None
+    """The 37条 consent answered on signing, where it applies (S18); recorded right after
+    the signature, so the audit certificate carries it."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+class DeclineAsParty(Command[SignerView]):
+    """A signer declines with a reason: the envelope ends; sender and asked parties told (G4)."""
+
+    kind: Literal["signing.decline"] = "signing.decline"
+    token: str
+    """The link's token."""
+    session: str | None = None
+    """The access session from the signer's cookie, if any."""
+    reason: str = Field(min_length=1, max_length=500)
+    """Why the signer declines (1–500 characters)."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+class ChangeSigner(Command[SignerView]):
+    """The asked person hands the request to someone else, where allowed (S14, G5)."""
+
+    kind: Literal["signing.change_signer"] = "signing.change_signer"
+    token: str
+    """The link's token."""
+    session: str | None = None
+    """The access session from the signer's cookie, if any."""
+    name: str = Field(min_length=1, max_length=100)
+    """The new signer's name."""
+    email: str | None = Field(default=None, max_length=254)
+    """The new signer's e-mail address."""
+    phone: str | None = Field(default=None, max_length=20)
+    """The new signer's mobile number (no hyphens)."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+class AnswerConsent(Command[SignerView]):
+    """A tenant or landlord gives or refuses consent to electronic delivery of the Article
+    37 document, after signing (S18, G6)."""
+
+    kind: Literal["signing.consent"] = "signing.consent"
+    token: str
+    """The link's token."""
+    session: str | None = None
+    """The access session from the signer's cookie, if any."""
+    consent: bool
+    """True: consents to electronic delivery; false: refuses."""
     context: SignerContext = SignerContext()
     """Where the request came from."""
 

@@ -33,13 +33,36 @@ RefusalParam = str | int
 """A refusal's parameters are plain values the gateway can put into any language."""
 
 
-class Refused(Exception):
-    """A service's clear "no": a stable code and its parameters, never a status or UI text."""
+class RefusalError(Model):
+    """One of several problems answered at once, with the party or field it concerns."""
 
-    def __init__(self, code: RefusalCode, **params: RefusalParam) -> None:
+    code: RefusalCode
+    """Stable, machine-readable reason."""
+    party: int | None = None
+    """Index of the party in the request's `parties`, from 0."""
+    field: int | None = None
+    """Index of the box in the request's `fields`, from 0."""
+    input: str | None = None
+    """The input at fault, e.g. `email`."""
+    params: dict[str, RefusalParam] = {}
+    """Values the message needs: the party's role and name, limits …"""
+
+
+class Refused(Exception):
+    """A service's clear "no": a stable code and its parameters, never a status or UI text.
+
+    `errors` lists every problem when several are answered at once."""
+
+    def __init__(
+        self,
+        code: RefusalCode,
+        errors: list[RefusalError] | None = None,
+        **params: RefusalParam,
+    ) -> None:
         super().__init__(f"{code}: {params}" if params else str(code))
         self.code = code
         self.params = params
+        self.errors = errors or []
 
 
 class Message(BaseModel):
@@ -108,6 +131,8 @@ class Refusal(Model):
     """Stable, machine-readable reason."""
     params: dict[str, RefusalParam] = {}
     """Values the message needs: party index, field index, limit …"""
+    errors: list[RefusalError] = []
+    """Every problem, when several are answered at once."""
 
 
 class Answer(Model):

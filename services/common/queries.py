@@ -3,11 +3,18 @@
 The service answers on `<service>.query`; `kind` picks the handler.
 """
 
+from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from services.common.messages import Query
+from services.common.values import EnvelopeStatus
 from services.common.views import (
+    ContractTypesView,
+    DashboardView,
     DocumentView,
+    EnvelopePageView,
     EnvelopeView,
     FinishedDocumentView,
     HealthView,
@@ -97,3 +104,47 @@ class GetSealImage(Query[SealView]):
     """The agency asking; another agency's seal is not found."""
     seal_id: str
     """The uploaded seal."""
+
+
+class ListContractTypes(Query[ContractTypesView]):
+    """The four contract types and their default parties (S2): the same for console and API."""
+
+    kind: Literal["signing.contract_types"] = "signing.contract_types"
+
+
+class ListEnvelopes(Query[EnvelopePageView]):
+    """The agency's envelopes, newest first, filtered by every condition given (D2)."""
+
+    kind: Literal["signing.list"] = "signing.list"
+    tenant_id: str
+    """The agency asking."""
+    statuses: list[EnvelopeStatus] = Field(default_factory=list, max_length=7)
+    """Any of these statuses; empty: all."""
+    created_from: datetime | None = None
+    """Created at or after (UTC)."""
+    created_before: datetime | None = None
+    """Created before (UTC)."""
+    amount_min: int | None = Field(default=None, ge=0)
+    """取引金額 at least (yen)."""
+    amount_max: int | None = Field(default=None, ge=0)
+    """取引金額 at most (yen)."""
+    counterparty: str | None = Field(default=None, max_length=200)
+    """取引先 contains this (case-insensitive for Latin letters)."""
+    title: str | None = Field(default=None, max_length=200)
+    """文書名 contains this (case-insensitive for Latin letters)."""
+    cursor: str | None = Field(default=None, max_length=200)
+    """`next_cursor` of the previous page."""
+    limit: int = Field(default=50, ge=1, le=200)
+    """Page size (1–200)."""
+
+
+class GetDashboard(Query[DashboardView]):
+    """The dashboard counts (D1)."""
+
+    kind: Literal["signing.dashboard"] = "signing.dashboard"
+    tenant_id: str
+    """The agency asking."""
+    plan_limit: int | None = None
+    """The plan's document limit, echoed beside the stored count."""
+    latest: int = Field(default=5, ge=0, le=50)
+    """How many latest envelopes to include."""

@@ -8,7 +8,8 @@ for events, runs each event once.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from faststream import FastStream
@@ -35,6 +36,29 @@ SWEEP_EVERY_SECONDS = 3600.0
 E = TypeVar("E", bound=Event)
 Handler = Callable[[Any, UnitOfWork], Awaitable[Any]]
 """`(message, uow) -> reply`; the runtime opened `uow` and commits it after."""
+SerialKey = Callable[[Any], str | None]
+"""Requests with the same key run one after the other in this process (None: no key)."""
+
+
+class KeyedLocks:
+    """One lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
 
 
 class ServiceRuntime:
@@ -51,6 +75,7 @@ class ServiceRuntime:
         self._answered = False
         self._sweeper: asyncio.Task[None] | None = None
         self._retries: list[DelayedRetry] = []
+        self._serial = KeyedLocks()
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -118,12 +143,20 @@ class ServiceRuntime:
         self._retries.append(delayed)
         return lambda handler: subscriber(delayed.wrap(handler))
 
-    def answer(self, handlers: Mapping[type[Request[Any]], Handler]) -> None:
-        """Answer these commands and queries (and `Health`) on `<service>.query`; call once."""
+    def answer(
+        self,
+        handlers: Mapping[type[Request[Any]], Handler],
+        serial_key: SerialKey | None = None,
+    ) -> None:
+        """Answer these commands and queries (and `Health`) on `<service>.query`; call once.
+
+        `serial_key` names the aggregate a request changes: requests for the same one run
+        one at a time in this process instead of racing to a version conflict (between
+        processes the conflict is still retried)."""
         if self._answered:
             raise RuntimeError(f"{self.name} already answers its queue")
         self._answered = True
-        wrapped = {model: self._in_unit(handler) for model, handler in handlers.items()}
+        wrapped = {model: self._in_unit(handler, serial_key) for model, handler in handlers.items()}
         answer_queries(
             self.broker,
             self.name,
@@ -154,14 +187,20 @@ class ServiceRuntime:
                 schema=event,
             )
 
-    def _in_unit(self, handler: Handler) -> Callable[[Any], Awaitable[Any]]:
+    def _in_unit(
+        self, handler: Handler, serial_key: SerialKey | None = None
+    ) -> Callable[[Any], Awaitable[Any]]:
         async def run(request: Any) -> Any:
             async def work(uow: UnitOfWork) -> Any:
                 reply = await handler(request, uow)
                 await uow.commit()
                 return reply
 
-            return await self.in_unit_of_work(work)
+            key = serial_key(request) if serial_key else None
+            if key is None:
+                return await self.in_unit_of_work(work)
+            async with self._serial.hold(key):
+                return await self.in_unit_of_work(work)
 
         return run
 

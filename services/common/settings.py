@@ -136,6 +136,16 @@ class Settings(BaseSettings):
     )
     max_upload_bytes: int = Field(20 * 1024 * 1024, description="largest PDF upload, in bytes")
     max_pages: int = Field(200, description="most pages an uploaded PDF may have")
+    clock_offset: float = Field(
+        0.0,
+        description="seconds added to the signing service's clock; tests move time forward "
+        "with it to see reminders and expiry without waiting days",
+    )
+    sweep_seconds: float = Field(
+        30.0,
+        description="how often the signing service looks for envelopes with a reminder or "
+        "expiry due",
+    )
     jp_font: Path | None = Field(
         None,
         description="TrueType (.ttf) font for Japanese text in PDFs; empty: IPAex Mincho "

@@ -5,20 +5,25 @@ it means; nothing here carries a blob id a caller could not use, except where a 
 route streams that blob.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field
 
 from services.common.messages import Model
 from services.common.values import (
+    ConsentAnswer,
+    ContractType,
+    DocumentInfo,
     EnvelopeStatus,
     FieldType,
+    IdDocument,
     PageSize,
     PartyKind,
     PartyRole,
     PartyStatus,
     Placement,
+    ReminderSettings,
 )
 
 
@@ -177,6 +182,8 @@ class HistoryEntryView(Model):
     """asked, opened, access_code_failed, access_verified, locked, signed …"""
     ip: str | None = None
     """The signer's IP address, for steps the signer took."""
+    user_agent: str | None = None
+    """The browser's User-Agent, for steps the signer took."""
 
 
 class PartyView(Model):
@@ -189,21 +196,66 @@ class PartyView(Model):
     kind: PartyKind
     """Individual or corporation."""
     name: str
-    """Name as entered."""
+    """氏名 or 法人名, as entered."""
+    recipient_name: str | None = None
+    """受信者 of a corporation."""
+    person_in_charge: str | None = None
+    """担当者 of a corporation."""
     email: str | None
     """Where the request goes by e-mail."""
     phone: str | None
-    """Japanese mobile number for SMS, when no e-mail."""
+    """Mobile number for SMS, E.164 (+81…)."""
+    mobile_acquired_on: date | None = None
+    """携帯番号取得日 (S8)."""
     signs: bool
     """False: only receives the finished contract (S11)."""
     signing_order: int | None
     """1 signs first; equal numbers sign in parallel; null when the party does not sign."""
     status: PartyStatus
-    """waiting, asked, signed, locked (too many wrong access codes) or share_only."""
+    """waiting, asked, opened, verified, signed, declined, replaced, locked or share_only."""
     access_code: bool
     """True when the party must enter an access code; the code itself is never shown."""
+    access_code_hint: str | None = None
+    """The hint shown with the code prompt."""
+    required_documents: list[IdDocument] = Field(default_factory=list)
+    """必要書類 (S10)."""
+    signer_change_allowed: bool = False
+    """署名者変更 (S14)."""
+    comment: str | None = None
+    """コメント (S12), mailed to the party."""
+    replaced_by: str | None = None
+    """The party who took over after a signer change (S14)."""
+    consent: ConsentAnswer | None = None
+    """37条書面の電子交付 (S18): given, refused, or not answered (yet)."""
+    consent_at: datetime | None = None
+    """When the consent was answered (UTC)."""
+    decline_reason: str | None = None
+    """Why the party declined (G4)."""
     history: list[HistoryEntryView]
     """What happened to this party, oldest first."""
+
+
+class EnvelopeHistoryView(Model):
+    """One transition of an envelope: what, when, by whom, from where (D3)."""
+
+    seq: int
+    """Position in the hash chain, from 1."""
+    at: datetime
+    """When (UTC)."""
+    action: str
+    """created, sent, asked, opened, signed, declined, reminded, expired …"""
+    party_id: str | None = None
+    """The party it concerns."""
+    actor: str | None = None
+    """Who acted: a party's name, the sender's actor, or system."""
+    ip: str | None = None
+    """The client's IP address."""
+    user_agent: str | None = None
+    """The client's User-Agent."""
+    detail: dict[str, str] = Field(default_factory=dict)
+    """Further facts: reasons, corrected values, the finished PDF's hash …"""
+    hash: str
+    """SHA-256 of the entry, chained to the previous one."""
 
 
 class FieldView(Model):
@@ -235,13 +287,30 @@ class EnvelopeView(Model):
     title: str
     """文書名."""
     status: EnvelopeStatus
-    """draft, sent, signed (all signed; the PDF is being finished) or completed."""
+    """draft, sent, signed (all signed; the PDF is being finished), completed, declined,
+    cancelled or expired."""
+    contract_type: ContractType = "other"
+    """契約種別 (S2)."""
     document_id: str
     """The contract PDF it is about."""
     sender_name: str
     """The agency that sends it."""
     created_at: datetime
     """When it was created (UTC)."""
+    expires_at: datetime | None = None
+    """When a sent envelope expires unless every party has signed (B3)."""
+    ended_at: datetime | None = None
+    """When it was declined, cancelled or expired (UTC)."""
+    end_reason: str | None = None
+    """The decline or cancel reason."""
+    reminders: ReminderSettings = ReminderSettings()
+    """Reminder and expiry days (B3)."""
+    document_info: DocumentInfo = DocumentInfo()
+    """Search keys for 電子帳簿保存法 (契約日, 取引金額, 取引先)."""
+    finished_sha256: str | None = None
+    """SHA-256 of the finished PDF, once it exists."""
+    history: list[EnvelopeHistoryView] = Field(default_factory=list)
+    """Every transition of the envelope, oldest first (D3)."""
     sent_at: datetime | None = None
     """When it was sent (UTC)."""
     signed_at: datetime | None = None
@@ -281,6 +350,16 @@ class SignerPartyView(Model):
     """The sender's hint for the access code."""
     has_access: bool
     """This session may see the contract (no code needed, or the right code entered)."""
+    can_sign: bool = False
+    """It is this party's turn and the envelope is open for signing."""
+    signer_change_allowed: bool = False
+    """The party may hand the request to someone else (S14, G5)."""
+    required_documents: list[IdDocument] = Field(default_factory=list)
+    """Identity documents to attach (S10)."""
+    consent_asked: bool = False
+    """The 37条 consent screen is due: signed, rental type, tenant or landlord (S18, G6)."""
+    consent: ConsentAnswer | None = None
+    """The answer given, if any."""
 
 
 class SignerView(Model):
@@ -319,3 +398,88 @@ class AccessCodeChecked(Model):
     """Tries left after a wrong code."""
     signer: SignerView
     """The signer's view after the attempt."""
+
+
+# --- contract types, list, dashboard (S2, D1, D2) ----------------------------------------
+
+
+class PartyTemplateView(Model):
+    """A party a contract type adds by default; the sender may change or remove it."""
+
+    role: PartyRole
+    """借主, 保証人, 自社署名者, 取引士, 貸主 or その他."""
+    kind: PartyKind
+    """The default kind (individual for a tenant)."""
+    signs: bool
+    """Signs, or only receives the finished contract."""
+    signing_order: int | None
+    """Default signing order."""
+
+
+class ContractTypeView(Model):
+    """One 契約種別 (S2)."""
+
+    id: ContractType
+    """The type's id, as `contract_type` takes it."""
+    label: str
+    """The guide's label."""
+    article37_consent: bool
+    """Tenant and landlord are asked for the 37条 consent after signing (S18)."""
+    default_parties: list[PartyTemplateView]
+    """The parties the type starts with."""
+
+
+class ContractTypesView(Model):
+    """Every contract type, in the guide's order."""
+
+    types: list[ContractTypeView]
+    """The four types."""
+
+
+class EnvelopeSummaryView(Model):
+    """One line of the document list (D2)."""
+
+    id: str
+    """The envelope's id."""
+    title: str
+    """文書名."""
+    status: EnvelopeStatus
+    """Where it stands."""
+    contract_type: ContractType
+    """契約種別."""
+    created_at: datetime
+    """When it was created (UTC)."""
+    sent_at: datetime | None = None
+    """When it was sent (UTC)."""
+    contract_date: date | None = None
+    """契約日."""
+    amount: int | None = None
+    """取引金額 in yen."""
+    counterparty: str | None = None
+    """取引先."""
+
+
+class EnvelopePageView(Model):
+    """A page of the document list, newest first; pass `next_cursor` for the next."""
+
+    items: list[EnvelopeSummaryView]
+    """Up to `limit` envelopes."""
+    next_cursor: str | None = None
+    """Opaque; null on the last page."""
+
+
+class DashboardView(Model):
+    """The dashboard's counts (D1)."""
+
+    awaiting_own: int
+    """自社署名待ち: sent envelopes where an own-company signer or licensed agent is asked."""
+    awaiting_others: int
+    """送信先署名待ち: sent envelopes waiting for the other parties."""
+    sent_this_month: int
+    """今月の送信数: envelopes sent since the first of this month (JST)."""
+    stored: int
+    """文書保管数: completed envelopes (finished documents kept)."""
+    plan_limit: int | None = None
+    """The plan's document limit, as the caller gave it."""
+    latest: list[EnvelopeSummaryView]
+    """The latest signature requests, newest first."""

@@ -1,35 +1,68 @@
 """Signing use cases: each gets a unit of work, loads one envelope, calls one method, saves.
 
-Here, not in the model, secrets are drawn and hashed and access codes checked against
-their keyed hash; the model gets the results as values.
+Here, not in the model, secrets are drawn and hashed, access codes checked against their
+keyed hash and the time read; the model gets the results as values.
 """
 
+from collections.abc import Callable
+from datetime import datetime
+
 from services.common.commands import (
+    AnswerConsent,
+    CancelEnvelope,
+    ChangeSigner,
+    CorrectDocumentInfo,
     CreateEnvelope,
+    DeclineAsParty,
     OpenSignerLink,
+    ReRequest,
     SendEnvelope,
+    SenderContext,
     SignAsParty,
+    SignerContext,
     VerifyAccessCode,
 )
 from services.common.events import DocumentFinalized
-from services.common.messages import new_id, utcnow
-from services.common.queries import GetEnvelope
-from services.common.store import UnitOfWork
-from services.common.views import AccessCodeChecked, EnvelopeView, SignerView
+from services.common.messages import new_id
+from services.common.queries import GetDashboard, GetEnvelope, ListContractTypes, ListEnvelopes
+from services.common.store import Range, UnitOfWork
+from services.common.views import (
+    AccessCodeChecked,
+    ContractTypesView,
+    DashboardView,
+    EnvelopePageView,
+    EnvelopeView,
+    SignerView,
+)
+from services.signing import listing
+from services.signing.contract_types import CONTRACT_TYPES
 from services.signing.credentials import AccessCodes, new_secret, token_hash
-from services.signing.model import Envelope, LinkFor
-from services.signing.repository import EnvelopeRepository
+from services.signing.model import Envelope, LinkFor, Who
+from services.signing.repository import EnvelopeRepository, utc_text
 from services.signing.views import envelope_view, signer_view
+
+Clock = Callable[[], datetime]
 
 
 def _hash(session: str | None) -> str | None:
     return token_hash(session) if session else None
 
 
+def _signer(context: SignerContext, actor: str) -> Who:
+    return Who(actor=actor, ip=context.ip, user_agent=context.user_agent)
+
+
+def _sender(context: SenderContext) -> Who:
+    return Who(actor=context.actor or "sender", ip=context.ip, user_agent=context.user_agent)
+
+
 class SigningHandlers:
-    def __init__(self, access_codes: AccessCodes, link_for: LinkFor) -> None:
+    def __init__(self, access_codes: AccessCodes, link_for: LinkFor, clock: Clock) -> None:
         self._codes = access_codes
         self._link_for = link_for
+        self._now = clock
+
+    # --- the sender (S1–S16, D1–D4, B3) --------------------------------------------------
 
     async def create_envelope(self, q: CreateEnvelope, uow: UnitOfWork) -> EnvelopeView:
         envelope = Envelope.create(
@@ -44,8 +77,13 @@ class SigningHandlers:
             code_digests=[
                 self._codes.digest(p.access_code) if p.access_code else None for p in q.parties
             ],
-            now=utcnow(),
+            now=self._now(),
             new_id=new_id,
+            contract_type=q.contract_type,
+            certificate_option=q.certificate_option,
+            reminders=q.reminders,
+            document_info=q.document_info,
+            who=_sender(q.context),
         )
         EnvelopeRepository(uow, q.correlation_id).save(envelope)
         return envelope_view(envelope)
@@ -53,36 +91,75 @@ class SigningHandlers:
     async def send(self, q: SendEnvelope, uow: UnitOfWork) -> EnvelopeView:
         repo = EnvelopeRepository(uow, q.correlation_id)
         envelope = await repo.get(q.tenant_id, q.envelope_id)
-        envelope.send(utcnow(), new_secret, self._link_for)
+        envelope.send(self._now(), new_secret, self._link_for, _sender(q.context))
+        repo.save(envelope)
+        return envelope_view(envelope)
+
+    async def cancel(self, q: CancelEnvelope, uow: UnitOfWork) -> EnvelopeView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope = await repo.get(q.tenant_id, q.envelope_id)
+        envelope.cancel(q.reason, self._now(), _sender(q.context))
+        repo.save(envelope)
+        return envelope_view(envelope)
+
+    async def rerequest(self, q: ReRequest, uow: UnitOfWork) -> EnvelopeView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope = await repo.get(q.tenant_id, q.envelope_id)
+        envelope.rerequest(
+            q.parties,
+            now=self._now(),
+            who=_sender(q.context),
+            new_token=new_secret,
+            link_for=self._link_for,
+        )
+        repo.save(envelope)
+        return envelope_view(envelope)
+
+    async def correct_document_info(self, q: CorrectDocumentInfo, uow: UnitOfWork) -> EnvelopeView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope = await repo.get(q.tenant_id, q.envelope_id)
+        envelope.correct_document_info(q.document_info, self._now(), _sender(q.context))
         repo.save(envelope)
         return envelope_view(envelope)
 
     async def get(self, q: GetEnvelope, uow: UnitOfWork) -> EnvelopeView:
         return envelope_view(await EnvelopeRepository(uow).get(q.tenant_id, q.envelope_id))
 
+    async def contract_types(self, q: ListContractTypes, uow: UnitOfWork) -> ContractTypesView:
+        return CONTRACT_TYPES
+
+    async def list_envelopes(self, q: ListEnvelopes, uow: UnitOfWork) -> EnvelopePageView:
+        return await listing.list_envelopes(q, uow)
+
+    async def dashboard(self, q: GetDashboard, uow: UnitOfWork) -> DashboardView:
+        return await listing.dashboard(q, uow, self._now())
+
+    # --- the signer (G1–G6) --------------------------------------------------------------
+
     async def open_link(self, q: OpenSignerLink, uow: UnitOfWork) -> SignerView:
         repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id = await repo.by_token(q.token)
+        envelope, party_id, serial = await repo.by_token(q.token)
         session_hash = _hash(q.session)
-        if envelope.has_access(party_id, session_hash) and envelope.record_opened(
-            party_id, utcnow(), q.context.ip, q.context.user_agent
-        ):
+        who = _signer(q.context, envelope.party(party_id).name)
+        if envelope.open_link(party_id, serial, session_hash, self._now(), who):
             repo.save(envelope)
         return signer_view(envelope, party_id, session_hash)
 
     async def verify_access_code(self, q: VerifyAccessCode, uow: UnitOfWork) -> AccessCodeChecked:
         repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id = await repo.by_token(q.token)
+        envelope, party_id, serial = await repo.by_token(q.token)
+        party = envelope.party(party_id)
         session = new_secret()
-        attempt = envelope.verify_access_code(
+        attempt = envelope.enter_access_code(
             party_id,
-            correct=self._codes.matches(q.code, envelope.party(party_id).access_code_digest),
+            serial,
+            correct=self._codes.matches(q.code, party.access_code_digest),
             session_hash=token_hash(session),
-            now=utcnow(),
-            ip=q.context.ip,
-            ua=q.context.user_agent,
+            now=self._now(),
+            who=_signer(q.context, party.name),
         )
-        repo.save(envelope)
+        if attempt.recorded:
+            repo.save(envelope)
         granted = session if attempt.granted else None
         return AccessCodeChecked(
             granted=attempt.granted,
@@ -94,27 +171,82 @@ class SigningHandlers:
 
     async def sign(self, q: SignAsParty, uow: UnitOfWork) -> SignerView:
         repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id = await repo.by_token(q.token)
+        envelope, party_id, serial = await repo.by_token(q.token)
         session_hash = _hash(q.session)
         envelope.sign(
             party_id,
+            serial,
             session_hash=session_hash,
             seal_blob_id=q.seal_blob_id,
             texts=q.texts,
             checks=q.checks,
-            now=utcnow(),
+            now=self._now(),
             new_token=new_secret,
             link_for=self._link_for,
-            ip=q.context.ip,
-            ua=q.context.user_agent,
+            who=_signer(q.context, envelope.party(party_id).name),
+            consent=q.article37_consent,
         )
         repo.save(envelope)
         return signer_view(envelope, party_id, session_hash)
+
+    async def decline(self, q: DeclineAsParty, uow: UnitOfWork) -> SignerView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope, party_id, serial = await repo.by_token(q.token)
+        session_hash = _hash(q.session)
+        who = _signer(q.context, envelope.party(party_id).name)
+        envelope.decline(party_id, serial, session_hash, q.reason, self._now(), who)
+        repo.save(envelope)
+        return signer_view(envelope, party_id, session_hash)
+
+    async def change_signer(self, q: ChangeSigner, uow: UnitOfWork) -> SignerView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope, party_id, serial = await repo.by_token(q.token)
+        session_hash = _hash(q.session)
+        envelope.hand_over(
+            party_id,
+            serial,
+            session_hash,
+            name=q.name,
+            email=q.email,
+            phone=q.phone,
+            new_party_id=new_id(),
+            now=self._now(),
+            who=_signer(q.context, envelope.party(party_id).name),
+            new_token=new_secret,
+            link_for=self._link_for,
+        )
+        repo.save(envelope)
+        return signer_view(envelope, party_id, session_hash)
+
+    async def consent(self, q: AnswerConsent, uow: UnitOfWork) -> SignerView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope, party_id, serial = await repo.by_token(q.token)
+        session_hash = _hash(q.session)
+        who = _signer(q.context, envelope.party(party_id).name)
+        envelope.consent_by_link(party_id, serial, session_hash, q.consent, self._now(), who)
+        repo.save(envelope)
+        return signer_view(envelope, party_id, session_hash)
+
+    # --- events and the clock (G7, B3) ---------------------------------------------------
 
     async def record_finished(self, event: DocumentFinalized, uow: UnitOfWork) -> None:
         repo = EnvelopeRepository(uow, event.correlation_id)
         envelope = await repo.get(event.tenant_id, event.envelope_id)
         envelope.complete(
-            event.finished_blob_id, event.sha256, utcnow(), new_secret, self._link_for
+            event.finished_blob_id, event.sha256, self._now(), new_secret, self._link_for
         )
         repo.save(envelope)
+
+    async def due(self, uow: UnitOfWork, limit: int = 100) -> list[str]:
+        """Ids of sent envelopes with a reminder or the expiry due now."""
+        docs = await uow.find(
+            "envelopes", {"index.due_at": Range(lte=utc_text(self._now()))}, limit=limit
+        )
+        return [d["id"] for d in docs]
+
+    async def tick(self, envelope_id: str, uow: UnitOfWork) -> None:
+        """Remind or expire one envelope; a sweeper that lost the race finds nothing due."""
+        repo = EnvelopeRepository(uow)
+        envelope = await repo.by_id(envelope_id)
+        if envelope is not None and envelope.tick(self._now(), new_secret, self._link_for):
+            repo.save(envelope)

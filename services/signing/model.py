@@ -1,70 +1,32 @@
-"""The envelope (署名依頼) aggregate: parties, signature positions, signing order, audit trail.
+"""The envelope (署名依頼) aggregate: parties, boxes, signing order, history.
 
 Pure: no I/O, no hashing, no randomness, no addresses. Ids, link tokens, session and
 access-code digests come in as values from the handler, signer links as `link_for`, time as
-`now`; the events to publish are collected by the repository for the outbox.
+`now`; the events to publish are collected by the repository for the outbox. The rules
+live in one module per concept; this class joins them and adds creating and sending, which
+check the whole envelope and answer every problem at once.
 """
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, Field, PrivateAttr
-
 from services.common.commands import FieldInput, PartyInput
-from services.common.events import (
-    AuditEventRecord,
-    AuditPartyRecord,
-    EnvelopeCompleted,
-    EnvelopeSent,
-    EnvelopeSigned,
-    FilledField,
-    NotificationRequested,
-    PartySigned,
-    SentParty,
-)
-from services.common.messages import Event, Refused
-from services.common.notifications import AccessLocked, SignatureCompleted, SignatureRequest
+from services.common.messages import RefusalError, Refused
 from services.common.refusals import RefusalCode
-from services.common.values import EnvelopeStatus, PageSize
-from services.signing.audit_trail import AuditTrail
-from services.signing.parties import Party, SignatureField, SignerLink, new_field, new_party
+from services.common.values import ContractType, DocumentInfo, PageSize, ReminderSettings
+from services.signing.access import MAX_ACCESS_ATTEMPTS, Access, AccessAttempt
+from services.signing.changes import Changes
+from services.signing.consent import Consent
+from services.signing.fields import field_problems, new_field
+from services.signing.parties import OWN_SIDE, Party, new_party, party_problems
+from services.signing.schedule import Schedule
+from services.signing.state import LinkFor, NewId, Who
+from services.signing.workflow import Workflow
 
-MAX_ACCESS_ATTEMPTS = 5
-NewId = Callable[[], str]
-"""A fresh, unique id or secret token, drawn by the caller."""
-LinkFor = Callable[[str], str]
-"""The signer page's address for a link token, built by the caller."""
-
-
-class AccessAttempt(BaseModel):
-    """How an access-code attempt ended; a wrong code is recorded, not refused."""
-
-    granted: bool
-    locked: bool = False
-    attempts_left: int = 0
+__all__ = ["MAX_ACCESS_ATTEMPTS", "AccessAttempt", "Envelope", "LinkFor", "NewId", "Who"]
 
 
-class Envelope(BaseModel):
-    id: str
-    version: int = 0
-    tenant_id: str
-    sender_name: str
-    sender_email: str | None = None
-    title: str
-    document_id: str
-    status: EnvelopeStatus = "draft"
-    parties: list[Party]
-    fields: list[SignatureField]
-    audit: AuditTrail = Field(default_factory=AuditTrail)
-    created_at: datetime
-    sent_at: datetime | None = None
-    signed_at: datetime | None = None
-    completed_at: datetime | None = None
-    finished_blob_id: str | None = None
-    finished_sha256: str | None = None
-    _events: list[Event] = PrivateAttr(default_factory=list)
-    _links: list[SignerLink] = PrivateAttr(default_factory=list)
-
+class Envelope(Workflow, Access, Changes, Consent, Schedule):
     # --- creation (S1–S16) -------------------------------------------------------------
 
     @classmethod
@@ -82,26 +44,21 @@ class Envelope(BaseModel):
         code_digests: Sequence[str | None],
         now: datetime,
         new_id: NewId,
+        contract_type: ContractType = "other",
+        certificate_option: bool = False,
+        reminders: ReminderSettings | None = None,
+        document_info: DocumentInfo | None = None,
+        who: Who | None = None,
     ) -> "Envelope":
-        """`code_digests[i]` is the keyed hash of `parties[i].access_code` (or None)."""
-        if not title.strip():
-            raise Refused(RefusalCode.title_required)
-        if not parties:
-            raise Refused(RefusalCode.parties_required)
-        if not any(p.signs for p in parties):
-            raise Refused(RefusalCode.signer_required)
+        """`code_digests[i]` is the keyed hash of `parties[i].access_code` (or None).
+        Refused with every problem at once (`envelope_invalid`) when anything is wrong."""
         built = [
             new_party(i, p, new_id(), digest)
             for i, (p, digest) in enumerate(zip(parties, code_digests, strict=True))
         ]
-        placed = [new_field(i, f, built, pages, new_id()) for i, f in enumerate(fields)]
-        for index, party in enumerate(built):
-            if party.signs and not any(
-                f.party_id == party.id and f.type == "signature" for f in placed
-            ):
-                raise Refused(
-                    RefusalCode.signature_box_required, party=index, party_name=party.name
-                )
+        info = document_info or DocumentInfo()
+        if info.counterparty is None:
+            info = info.model_copy(update={"counterparty": _counterparty(built)})
         envelope = cls(
             id=new_id(),
             tenant_id=tenant_id,
@@ -109,162 +66,91 @@ class Envelope(BaseModel):
             sender_email=sender_email,
             title=title.strip(),
             document_id=document_id,
+            contract_type=contract_type,
+            certificate_option=certificate_option,
             parties=built,
-            fields=placed,
+            fields=[new_field(i, f, built, new_id()) for i, f in enumerate(fields)],
+            pages=pages,
+            reminders=reminders or ReminderSettings(),
+            document_info=info,
             created_at=now,
         )
-        envelope.audit.append(now, "created")
+        envelope._refuse_problems()
+        envelope.log(now, "created", who)
         return envelope
 
-    # --- workflow (S13) ----------------------------------------------------------------
+    def problems(self) -> list[RefusalError]:
+        """Every reason this envelope cannot be sent, each naming its party or box."""
+        errors: list[RefusalError] = []
+        if not self.title:
+            errors.append(RefusalError(code=RefusalCode.title_required, input="title"))
+        if not self.parties:
+            errors.append(RefusalError(code=RefusalCode.parties_required, input="parties"))
+        elif not any(p.signs for p in self.parties):
+            errors.append(RefusalError(code=RefusalCode.signer_required, input="parties"))
+        for party in self.parties:
+            errors += party_problems(party, self.certificate_option)
+            if party.active_signer and not any(
+                f.party_id == party.id and f.type == "signature" for f in self.fields
+            ):
+                errors.append(
+                    RefusalError(
+                        code=RefusalCode.signature_box_required,
+                        party=party.index,
+                        input="fields",
+                        params={"role": party.role, "party_name": party.name},
+                    )
+                )
+        for field in self.fields:
+            errors += field_problems(field, self.parties, self.pages)
+        return errors
 
-    def send(self, now: datetime, new_token: NewId, link_for: LinkFor) -> None:
+    def _refuse_problems(self) -> None:
+        errors = self.problems()
+        if errors:
+            raise Refused(RefusalCode.envelope_invalid, errors, count=len(errors))
+
+    def send(
+        self, now: datetime, new_token: NewId, link_for: LinkFor, who: Who | None = None
+    ) -> None:
+        """Check the whole envelope again, then ask the first signing order (S13)."""
         if self.status != "draft":
             raise Refused(RefusalCode.already_sent)
-        self.status = "sent"
-        self.sent_at = now
-        self.audit.append(now, "sent")
-        self._record(
-            EnvelopeSent(
-                tenant_id=self.tenant_id,
-                envelope_id=self.id,
-                document_id=self.document_id,
-                parties=[
-                    SentParty(party_id=p.id, name=p.name, kind=p.kind, role=p.role)
-                    for p in self.parties
-                    if p.signs
-                ],
-            )
-        )
-        self._ask_next_order(now, new_token, link_for)
+        self._refuse_problems()
+        self._start(now, who or Who(), new_token, link_for)
 
-    def current_order(self) -> int | None:
-        waiting = [
-            p.signing_order
-            for p in self.parties
-            if p.signs and p.status != "signed" and p.signing_order is not None
-        ]
-        return min(waiting) if waiting else None
+    # --- the signer's side: each acts through its link (G1–G6) ---------------------------
 
-    def _ask_next_order(self, now: datetime, new_token: NewId, link_for: LinkFor) -> None:
-        order = self.current_order()
-        for party in self.parties:
-            if party.signs and party.signing_order == order and party.status == "waiting":
-                party.status = "asked"
-                entry = self.audit.append(now, "asked", party.id, channel=party.channel)
-                self._notify(party, "signature_request", new_token(), link_for, entry.seq)
-
-    def _notify(self, party: Party, kind: str, token: str, link_for: LinkFor, seq: int) -> None:
-        """One notification per party and audit entry: its id says which, so it is stable."""
-        self._links.append(SignerLink(token=token, party_id=party.id))
-        self._record(
-            NotificationRequested(
-                tenant_id=self.tenant_id,
-                notification_id=f"{self.id}.{seq}.{party.id}",
-                channel=party.channel,
-                to=party.contact,
-                envelope_id=self.id,
-                party_id=party.id,
-                params=self._notification_params(party, kind, link_for(token)),
-                tell_sender=self.sender_email,
-                number_acquired_on=party.phone_acquired_on,
-            )
-        )
-
-    def _notification_params(
-        self, party: Party, kind: str, link: str
-    ) -> SignatureRequest | SignatureCompleted:
-        common = {
-            "recipient_name": party.name,
-            "sender_name": self.sender_name,
-            "document_title": self.title,
-        }
-        if kind == "signature_completed":
-            return SignatureCompleted(**common, download_url=link)
-        return SignatureRequest(
-            **common,
-            sign_url=link,
-            comment=party.comment or None,
-            access_code_hint=party.access_code_hint or None,
-        )
-
-    # --- the signer's side (G2, G4) ----------------------------------------------------
-
-    def party(self, party_id: str) -> Party:
-        for party in self.parties:
-            if party.id == party_id:
-                return party
-        raise Refused(RefusalCode.party_not_found)
-
-    def has_access(self, party_id: str, session_hash: str | None) -> bool:
-        """`session_hash` is the hash of the signer's access session, if they have one."""
-        party = self.party(party_id)
-        if party.access_code_digest is None:
-            return True
-        return session_hash is not None and session_hash in party.session_hashes
-
-    def record_opened(self, party_id: str, now: datetime, ip: str | None, ua: str | None) -> bool:
-        """True when this was the party's first view (then the envelope changed)."""
-        if any(e.action == "opened" for e in self.audit.for_party(party_id)):
+    def open_link(
+        self, party_id: str, serial: int, session_hash: str | None, now: datetime, who: Who
+    ) -> bool:
+        """The link's first view moves the party to `opened`; True when something changed."""
+        party = self.by_link(party_id, serial)
+        if party.status == "replaced":
+            raise Refused(RefusalCode.party_replaced)
+        if not self.has_access(party_id, session_hash):
             return False
-        self.audit.append(now, "opened", party_id, ip, ua)
-        return True
+        return self.record_opened(party, now, who)
 
-    def verify_access_code(
+    def enter_access_code(
         self,
         party_id: str,
+        serial: int,
         *,
         correct: bool,
         session_hash: str,
         now: datetime,
-        ip: str | None = None,
-        ua: str | None = None,
+        who: Who,
     ) -> AccessAttempt:
-        """`correct`: the entered code's keyed hash matched the party's (checked outside).
-        On success `session_hash` becomes one of the party's access sessions."""
-        party = self.party(party_id)
-        if party.status == "locked":
-            return AccessAttempt(granted=False, locked=True)
-        if party.access_code_digest is None:
-            raise Refused(RefusalCode.no_access_code)
-        if not correct:
-            party.failed_attempts += 1
-            self.audit.append(now, "access_code_failed", party.id, ip, ua)
-            if party.failed_attempts >= MAX_ACCESS_ATTEMPTS:
-                party.status = "locked"
-                self.audit.append(now, "locked", party.id, ip, ua)
-                self._tell_sender_locked(party)
-                return AccessAttempt(granted=False, locked=True)
-            return AccessAttempt(
-                granted=False, attempts_left=MAX_ACCESS_ATTEMPTS - party.failed_attempts
-            )
-        party.failed_attempts = 0
-        party.session_hashes = [*party.session_hashes[-4:], session_hash]
-        self.audit.append(now, "access_verified", party.id, ip, ua)
-        return AccessAttempt(granted=True, attempts_left=MAX_ACCESS_ATTEMPTS)
-
-    def _tell_sender_locked(self, party: Party) -> None:
-        if not self.sender_email:
-            return
-        self._record(
-            NotificationRequested(
-                tenant_id=self.tenant_id,
-                notification_id=f"{self.id}.{len(self.audit.entries)}.locked",
-                channel="email",
-                to=self.sender_email,
-                envelope_id=self.id,
-                party_id=party.id,
-                params=AccessLocked(
-                    recipient_name=self.sender_name,
-                    document_title=self.title,
-                    party_name=party.name,
-                ),
-            )
+        party = self.by_link(party_id, serial)
+        return self.verify_access_code(
+            party, correct=correct, session_hash=session_hash, now=now, who=who
         )
 
     def sign(
         self,
         party_id: str,
+        serial: int,
         *,
         session_hash: str | None,
         seal_blob_id: str,
@@ -273,115 +159,100 @@ class Envelope(BaseModel):
         now: datetime,
         new_token: NewId,
         link_for: LinkFor,
-        ip: str | None = None,
-        ua: str | None = None,
+        who: Who | None = None,
+        consent: bool | None = None,
     ) -> None:
-        party = self.party(party_id)
-        if party.status == "signed":
-            raise Refused(RefusalCode.already_signed)
-        if party.status == "locked":
-            raise Refused(RefusalCode.party_locked)
-        if party.status != "asked" or self.status != "sent":
-            raise Refused(RefusalCode.not_your_turn)
-        if not self.has_access(party_id, session_hash):
-            raise Refused(RefusalCode.access_code_required)
-        mine = [f for f in self.fields if f.party_id == party_id]
-        for f in mine:
-            if f.type == "text" and f.required and not texts.get(f.id, "").strip():
-                raise Refused(RefusalCode.text_required, field_id=f.id, label=f.label or "")
-            if f.type == "checkbox" and f.required and not checks.get(f.id, False):
-                raise Refused(RefusalCode.check_required, field_id=f.id, label=f.label or "")
-        for f in mine:
-            if f.type == "signature":
-                f.seal_blob_id = seal_blob_id
-            elif f.type == "text":
-                f.text = texts.get(f.id, "").strip()[:500]
-            else:
-                f.checked = bool(checks.get(f.id, False))
-        party.status = "signed"
-        self.audit.append(now, "signed", party.id, ip, ua, seal=seal_blob_id)
-        self._record(PartySigned(tenant_id=self.tenant_id, envelope_id=self.id, party_id=party.id))
-        if self.current_order() is None:
-            self._all_signed(now)
-        else:
-            self._ask_next_order(now, new_token, link_for)
-
-    def _all_signed(self, now: datetime) -> None:
-        self.status = "signed"
-        self.signed_at = now
-        self.audit.append(now, "all_signed")
-        self._record(
-            EnvelopeSigned(
-                tenant_id=self.tenant_id,
-                envelope_id=self.id,
-                document_id=self.document_id,
-                title=self.title,
-                sender_name=self.sender_name,
-                fields=[
-                    FilledField(
-                        placement=f.placement,
-                        type=f.type,
-                        seal_blob_id=f.seal_blob_id,
-                        text=f.text,
-                        checked=f.checked,
-                    )
-                    for f in self.fields
-                ],
-                parties=[self._audit_record(p) for p in self.parties],
-                audit_digest=self.audit.digest,
-            )
+        """Sign; a rental's tenant or landlord may answer the 37条 consent in the same step,
+        so that the answer is in the audit certificate even when they sign last."""
+        party = self.by_link(party_id, serial)
+        has_access = self.has_access(party_id, session_hash)
+        who = who or Who(actor=party.name)
+        if consent is not None and self.consent_applies(party):
+            self._signable(party, has_access)
+            party.consent = "given" if consent else "refused"
+            party.consent_at = now
+        self.sign_as(
+            party,
+            has_access,
+            seal_blob_id=seal_blob_id,
+            texts=texts,
+            checks=checks,
+            now=now,
+            who=who,
+            new_token=new_token,
+            link_for=link_for,
         )
+        if party.consent is not None:
+            self.log(now, f"consent_{party.consent}", who, party)
 
-    def _audit_record(self, party: Party) -> AuditPartyRecord:
-        return AuditPartyRecord(
-            role=party.role,
-            name=party.name,
-            contact=party.contact,
-            signing_order=party.signing_order,
-            events=[
-                AuditEventRecord(at=e.at, action=e.action, ip=e.ip, user_agent=e.user_agent)
-                for e in self.audit.for_party(party.id)
-            ],
-        )
-
-    def complete(
+    def decline(
         self,
-        finished_blob_id: str,
-        sha256: str,
+        party_id: str,
+        serial: int,
+        session_hash: str | None,
+        reason: str,
         now: datetime,
+        who: Who,
+    ) -> None:
+        party = self.by_link(party_id, serial)
+        self.decline_as(party, self.has_access(party_id, session_hash), reason, now, who)
+
+    def hand_over(
+        self,
+        party_id: str,
+        serial: int,
+        session_hash: str | None,
+        *,
+        name: str,
+        email: str | None,
+        phone: str | None,
+        new_party_id: str,
+        now: datetime,
+        who: Who,
         new_token: NewId,
         link_for: LinkFor,
-    ) -> None:
-        """The finished PDF exists: every party, signer or share-only, gets it (G7)."""
-        if self.status == "completed":
-            return
-        if self.status != "signed":
-            raise Refused(RefusalCode.not_signed)
-        self.status = "completed"
-        self.completed_at = now
-        self.finished_blob_id = finished_blob_id
-        self.finished_sha256 = sha256
-        entry = self.audit.append(now, "completed", sha256=sha256)
-        for party in self.parties:
-            self._notify(party, "signature_completed", new_token(), link_for, entry.seq)
-        self._record(
-            EnvelopeCompleted(
-                tenant_id=self.tenant_id,
-                envelope_id=self.id,
-                document_id=self.document_id,
-                finished_sha256=sha256,
-            )
+    ) -> Party:
+        party = self.by_link(party_id, serial)
+        return self.change_signer(
+            party,
+            self.has_access(party_id, session_hash),
+            name=name,
+            email=email,
+            phone=phone,
+            new_party_id=new_party_id,
+            now=now,
+            who=who,
+            new_token=new_token,
+            link_for=link_for,
         )
 
-    # --- plumbing for the handler ------------------------------------------------------
+    def consent_by_link(
+        self,
+        party_id: str,
+        serial: int,
+        session_hash: str | None,
+        consent: bool,
+        now: datetime,
+        who: Who,
+    ) -> None:
+        party = self.by_link(party_id, serial)
+        self.answer_consent(party, self.has_access(party_id, session_hash), consent, now, who)
 
-    def _record(self, event: Event) -> None:
-        self._events.append(event)
+    # --- what the list and dashboard read (D1, D2) ---------------------------------------
 
-    def collect_events(self) -> list[Event]:
-        events, self._events = self._events, []
-        return events
+    @property
+    def awaiting(self) -> str | None:
+        """own: an own-company signer or licensed agent is asked; others: someone else."""
+        if self.status != "sent":
+            return None
+        if any(p.is_open and p.role in OWN_SIDE for p in self.parties):
+            return "own"
+        return "others"
 
-    def collect_links(self) -> list[SignerLink]:
-        links, self._links = self._links, []
-        return links
+
+def _counterparty(parties: list[Party]) -> str | None:
+    """取引先: the first party outside the agency, by its name."""
+    for party in parties:
+        if party.role not in OWN_SIDE:
+            return party.name
+    return parties[0].name if parties else None

@@ -1,6 +1,10 @@
 """What the signing service answers, built from the envelope."""
 
+from typing import Any
+
 from services.common.views import (
+    EnvelopeHistoryView,
+    EnvelopeSummaryView,
     EnvelopeView,
     FieldView,
     HistoryEntryView,
@@ -8,8 +12,10 @@ from services.common.views import (
     SignerPartyView,
     SignerView,
 )
+from services.signing.audit_trail import AuditEntry
+from services.signing.fields import SignatureField
 from services.signing.model import Envelope
-from services.signing.parties import Party, SignatureField
+from services.signing.parties import Party
 
 
 def envelope_view(envelope: Envelope) -> EnvelopeView:
@@ -17,18 +23,33 @@ def envelope_view(envelope: Envelope) -> EnvelopeView:
         id=envelope.id,
         title=envelope.title,
         status=envelope.status,
+        contract_type=envelope.contract_type,
         document_id=envelope.document_id,
         sender_name=envelope.sender_name,
         created_at=envelope.created_at,
         sent_at=envelope.sent_at,
         signed_at=envelope.signed_at,
         completed_at=envelope.completed_at,
+        expires_at=envelope.expires_at,
+        ended_at=envelope.ended_at,
+        end_reason=envelope.end_reason,
+        reminders=envelope.reminders,
+        document_info=envelope.document_info,
         finished=envelope.finished_blob_id is not None,
+        finished_sha256=envelope.finished_sha256,
         audit_digest=envelope.audit.digest,
         audit_intact=envelope.audit.is_intact(),
         parties=[_party_view(envelope, p) for p in envelope.parties],
         fields=[_field_view(f) for f in envelope.fields],
+        history=[_history_view(e) for e in envelope.audit.entries],
     )
+
+
+def _history_view(entry: AuditEntry) -> EnvelopeHistoryView:
+    """The seal's blob id stays inside: the caller reads the seal in the finished PDF."""
+    view = EnvelopeHistoryView.model_validate(entry.model_dump(exclude={"prev"}))
+    view.detail.pop("seal", None)
+    return view
 
 
 def _party_view(envelope: Envelope, party: Party) -> PartyView:
@@ -37,25 +58,37 @@ def _party_view(envelope: Envelope, party: Party) -> PartyView:
         role=party.role,
         kind=party.kind,
         name=party.name,
+        recipient_name=party.recipient_name,
+        person_in_charge=party.person_in_charge,
         email=party.email,
         phone=party.phone,
+        mobile_acquired_on=party.mobile_acquired_on,
         signs=party.signs,
         signing_order=party.signing_order,
         status=party.status,
         access_code=party.access_code_digest is not None,
+        access_code_hint=party.access_code_hint,
+        required_documents=party.required_documents,
+        signer_change_allowed=party.signer_change_allowed,
+        comment=party.comment,
+        replaced_by=party.replaced_by,
+        consent=party.consent,
+        consent_at=party.consent_at,
+        decline_reason=party.decline_reason,
         history=[
-            HistoryEntryView(at=e.at, action=e.action, ip=e.ip)
+            HistoryEntryView(at=e.at, action=e.action, ip=e.ip, user_agent=e.user_agent)
             for e in envelope.audit.for_party(party.id)
         ],
     )
 
 
 def _field_view(f: SignatureField) -> FieldView:
-    return FieldView.model_validate(f.model_dump(exclude={"seal_blob_id"}))
+    return FieldView.model_validate(f.model_dump(exclude={"seal_blob_id", "index"}))
 
 
 def signer_view(envelope: Envelope, party_id: str, session_hash: str | None) -> SignerView:
     party = envelope.party(party_id)
+    has_access = envelope.has_access(party_id, session_hash)
     return SignerView(
         tenant_id=envelope.tenant_id,
         envelope_id=envelope.id,
@@ -73,7 +106,28 @@ def signer_view(envelope: Envelope, party_id: str, session_hash: str | None) -> 
             signs=party.signs,
             access_code_required=party.access_code_digest is not None,
             access_code_hint=party.access_code_hint,
-            has_access=envelope.has_access(party_id, session_hash),
+            has_access=has_access,
+            can_sign=party.is_open and envelope.status == "sent",
+            signer_change_allowed=party.signer_change_allowed,
+            required_documents=party.required_documents,
+            consent_asked=envelope.consent_asked(party),
+            consent=party.consent,
         ),
         fields=[_field_view(f) for f in envelope.fields if f.party_id == party_id],
+    )
+
+
+def summary_view(doc: dict[str, Any]) -> EnvelopeSummaryView:
+    """A list line straight from the stored document, without building the aggregate."""
+    info = doc.get("document_info") or {}
+    return EnvelopeSummaryView(
+        id=doc["id"],
+        title=doc["title"],
+        status=doc["status"],
+        contract_type=doc.get("contract_type", "other"),
+        created_at=doc["created_at"],
+        sent_at=doc.get("sent_at"),
+        contract_date=info.get("contract_date"),
+        amount=info.get("amount"),
+        counterparty=info.get("counterparty"),
     )

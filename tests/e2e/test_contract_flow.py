@@ -198,7 +198,10 @@ async def test_bad_envelope_input_gets_a_machine_readable_error(stack):
         body["parties"][1]["email"] = None
         response = await api.post("/api/v1/envelopes", json=body)
         assert response.status_code == 422
-        assert response.json()["code"] == "contact_required"
+        assert response.json()["code"] == "envelope_invalid"
+        assert [(e["pointer"], e["code"]) for e in response.json()["errors"]] == [
+            ("/parties/1/email", "contact_required")
+        ]
         missing = await api.post(
             "/api/v1/envelopes", json={**parties_and_fields(), "document_id": "nope"}
         )

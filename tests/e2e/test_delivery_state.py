@@ -62,9 +62,9 @@ async def test_the_sender_follows_every_message_of_an_envelope(stack, inbox, tmp
         )
         parties = [
             {"name": "佐藤 一郎", "email": f"state{random.randrange(10**6)}@example.jp"},
-            {"name": "鈴木 花子", "phone": kept, "phone_acquired_on": "2024-06-01"},
+            {"name": "鈴木 花子", "phone": kept, "mobile_acquired_on": "2024-06-01"},
             {"name": "田中 次郎", "phone": stale},
-            {"name": "高橋 三郎", "phone": changed, "phone_acquired_on": "2020-01-01"},
+            {"name": "高橋 三郎", "phone": changed, "mobile_acquired_on": "2020-01-01"},
         ]
         created = await api.post(
             "/api/v1/envelopes",

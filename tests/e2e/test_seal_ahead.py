@@ -17,7 +17,7 @@ PARTIES = [
     ("𠮷田 太郎", "individual", "tenant"),
     ("鈴木 一郎", "individual", "agent"),
     ("三井不動産リアルティ株式会社", "corporation", "landlord"),
-    ("株式会社山田不動産", "corporation_registered", "own_company"),
+    ("株式会社山田不動産", "corporation_registered", "other"),  # S15: no certificate option
 ]
 
 
@@ -28,7 +28,13 @@ async def test_s5_every_signing_partys_seal_is_drawn_when_the_envelope_is_sent(s
             "/api/v1/documents", files={"file": ("lease.pdf", lease_pdf(1), "application/pdf")}
         )
         parties = [
-            {"name": name, "kind": kind, "role": role, "email": f"ahead{i}@example.jp"}
+            {
+                "name": name,
+                "kind": kind,
+                "role": role,
+                "email": f"ahead{i}@example.jp",
+                **({"recipient_name": "山田 花子"} if kind != "individual" else {}),
+            }
             for i, (name, kind, role) in enumerate(PARTIES)
         ]
         fields = [

@@ -3,24 +3,36 @@
 from collections.abc import Sequence
 
 from services.common.store.port import (
+    After,
+    AnyOf,
     Collection,
     ConcurrencyConflict,
+    Condition,
+    Contains,
     Document,
     IdempotentClaim,
     InUnitOfWork,
     OutboxMessage,
+    Prefix,
+    Range,
     Store,
     UndeclaredField,
     UnitOfWork,
 )
 
 __all__ = [
+    "After",
+    "AnyOf",
     "Collection",
     "ConcurrencyConflict",
+    "Condition",
+    "Contains",
     "Document",
     "IdempotentClaim",
     "InUnitOfWork",
     "OutboxMessage",
+    "Prefix",
+    "Range",
     "Store",
     "UndeclaredField",
     "UnitOfWork",

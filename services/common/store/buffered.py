@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-from services.common.store.port import Collection, Document, OutboxMessage
+from services.common.store.port import After, Collection, Document, OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +27,7 @@ class Engine(Protocol):
         order_by: str | None = None,
         descending: bool = False,
         limit: int | None = None,
+        after: After | None = None,
     ) -> list[Document]: ...
 
     async def count(self, collection: str, where: Mapping[str, Any]) -> int: ...
@@ -73,9 +74,10 @@ class BufferedUnitOfWork:
         order_by: str | None = None,
         descending: bool = False,
         limit: int | None = None,
+        after: After | None = None,
     ) -> list[Document]:
         return await self._engine.find(
-            collection, where, order_by=order_by, descending=descending, limit=limit
+            collection, where, order_by=order_by, descending=descending, limit=limit, after=after
         )
 
     async def count(self, collection: str, where: Mapping[str, Any]) -> int:

@@ -11,6 +11,7 @@ of a transaction that a failover rolls back is never relayed.
 import asyncio
 import logging
 import random
+import re
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
@@ -26,11 +27,16 @@ from pymongo.write_concern import WriteConcern
 
 from services.common.store.buffered import BufferedUnitOfWork, CommitCallbacks, unit_of_work
 from services.common.store.port import (
+    After,
+    AnyOf,
     Collection,
     ConcurrencyConflict,
+    Contains,
     Document,
     IdempotentClaim,
     OutboxMessage,
+    Prefix,
+    Range,
     UndeclaredField,
 )
 
@@ -77,6 +83,35 @@ def _public(raw: Mapping[str, Any]) -> Document:
     doc = {k: v for k, v in raw.items() if k != "_id"}
     doc.setdefault("id", raw["_id"])
     return doc
+
+
+def _condition(value: Any) -> Any:
+    if isinstance(value, AnyOf):
+        return {"$in": list(value.values)}
+    if isinstance(value, Contains):
+        return {"$regex": re.escape(value.text), "$options": "i"}
+    if isinstance(value, Prefix):
+        return {"$regex": "^" + re.escape(value.text)}
+    if isinstance(value, Range):
+        ops = {"$gte": value.gte, "$gt": value.gt, "$lte": value.lte, "$lt": value.lt}
+        return {op: bound for op, bound in ops.items() if bound is not None}
+    return value
+
+
+def _after(
+    query: dict[str, Any], order_by: str | None, after: After, descending: bool
+) -> dict[str, Any]:
+    op = "$lt" if descending else "$gt"
+    if order_by in (None, "id"):
+        keyset: dict[str, Any] = {"_id": {op: after.id}}
+    else:
+        keyset = {
+            "$or": [
+                {order_by: {op: after.value}},
+                {order_by: after.value, "_id": {op: after.id}},
+            ]
+        }
+    return {"$and": [query, keyset]} if query else keyset
 
 
 class MongoStore:
@@ -154,9 +189,9 @@ class MongoStore:
         query: dict[str, Any] = {}
         for field, value in where.items():
             if field == "id":
-                query["_id"] = value
+                query["_id"] = _condition(value)
             elif field in coll.searchable():
-                query[field] = value  # None matches null and missing, like SQL's IS NULL
+                query[field] = _condition(value)  # None matches null and missing, like IS NULL
             else:
                 raise UndeclaredField(f"{coll.name}.{field} is not a declared indexed field")
         return query
@@ -173,9 +208,12 @@ class MongoStore:
         order_by: str | None = None,
         descending: bool = False,
         limit: int | None = None,
+        after: After | None = None,
     ) -> list[Document]:
         coll = self.collection(collection)
         query = self._filter(coll, where)
+        if after is not None:
+            query = _after(query, order_by, after, descending)
         direction = DESCENDING if descending else ASCENDING
         if order_by is None:
             sort = [("_id", ASCENDING)]

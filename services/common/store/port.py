@@ -51,6 +51,49 @@ class IdempotentClaim:
     """The first run's reply, once it has finished; None while it still runs."""
 
 
+@dataclass(frozen=True)
+class Range:
+    """A `where` value: the field lies within these bounds (None: unbounded on that side)."""
+
+    gte: Any = None
+    lt: Any = None
+    lte: Any = None
+    gt: Any = None
+
+
+@dataclass(frozen=True)
+class Contains:
+    """A `where` value: the text field contains `text`, ignoring the case of ASCII letters."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Prefix:
+    """A `where` value: the text field starts with `text` (case-sensitive)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AnyOf:
+    """A `where` value: the field equals one of `values`."""
+
+    values: tuple[Any, ...]
+
+
+Condition = Range | Contains | Prefix | AnyOf
+"""Besides a plain value (equality, None for null), what a `where` entry may hold."""
+
+
+@dataclass(frozen=True)
+class After:
+    """Keyset cursor: rows strictly after (`value`, `id`) in the query's order."""
+
+    value: Any
+    id: str
+
+
 class UnitOfWork(Protocol):
     async def get(self, collection: str, id: str) -> Document | None:
         """The stored document with its `version`, or None."""
@@ -63,8 +106,11 @@ class UnitOfWork(Protocol):
         order_by: str | None = None,
         descending: bool = False,
         limit: int | None = None,
+        after: After | None = None,
     ) -> list[Document]:
-        """Equality match on declared indexed fields only (UndeclaredField otherwise)."""
+        """Match on declared indexed fields only (UndeclaredField otherwise): a plain value
+        is equality, a `Condition` a range, prefix, substring or set. `after` continues a
+        page ordered by `order_by` (then id), for keyset paging."""
 
     async def count(self, collection: str, where: Mapping[str, Any]) -> int: ...
 

@@ -31,11 +31,16 @@ from services.common.store.buffered import (
     unit_of_work,
 )
 from services.common.store.port import (
+    After,
+    AnyOf,
     Collection,
     ConcurrencyConflict,
+    Contains,
     Document,
     IdempotentClaim,
     OutboxMessage,
+    Prefix,
+    Range,
     UndeclaredField,
 )
 
@@ -79,6 +84,40 @@ def _outbox_message(row: sqlite3.Row | tuple[Any, ...]) -> OutboxMessage:
     return OutboxMessage(
         id=row[0], routing_key=row[1], payload=json.loads(row[2]), headers=json.loads(row[3])
     )
+
+
+def _condition(
+    column: str, value: Range | Contains | Prefix | AnyOf, params: list[Any]
+) -> list[str]:
+    if isinstance(value, AnyOf):
+        if not value.values:
+            return ["0"]
+        params.extend(_column_value(v) for v in value.values)
+        return [f"{column} IN ({', '.join('?' * len(value.values))})"]
+    if isinstance(value, Contains | Prefix):
+        escaped = value.text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        params.append(f"%{escaped}%" if isinstance(value, Contains) else f"{escaped}%")
+        if isinstance(value, Prefix):  # LIKE ignores ASCII case: the prefix is compared too
+            params.extend([value.text, value.text])
+            return [f"{column} LIKE ? ESCAPE '\\'", f"substr({column}, 1, length(?)) = ?"]
+        return [f"{column} LIKE ? ESCAPE '\\'"]
+    clauses = []
+    for op, bound in ((">=", value.gte), (">", value.gt), ("<=", value.lte), ("<", value.lt)):
+        if bound is not None:
+            clauses.append(f"{column} {op} ?")
+            params.append(_column_value(bound))
+    return clauses
+
+
+def _after(clause: str, column: str, after: After, descending: bool, params: list[Any]) -> str:
+    op = "<" if descending else ">"
+    if column == "id":
+        keyset = f"id {op} ?"
+        params.append(after.id)
+    else:
+        keyset = f"({column} {op} ? OR ({column} = ? AND id {op} ?))"
+        params.extend([_column_value(after.value), _column_value(after.value), after.id])
+    return f"{clause} AND {keyset}" if clause else f" WHERE {keyset}"
 
 
 class SqliteStore:
@@ -197,10 +236,13 @@ class SqliteStore:
         for field, value in where.items():
             if field not in allowed:
                 raise UndeclaredField(f"{coll.name}.{field} is not a declared indexed field")
+            column = _ident(field)
             if value is None:
-                clauses.append(f"{_ident(field)} IS NULL")
+                clauses.append(f"{column} IS NULL")
+            elif isinstance(value, Range | Contains | Prefix | AnyOf):
+                clauses.extend(_condition(column, value, params))
             else:
-                clauses.append(f"{_ident(field)} = ?")
+                clauses.append(f"{column} = ?")
                 params.append(_column_value(value))
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
@@ -223,14 +265,17 @@ class SqliteStore:
         order_by: str | None = None,
         descending: bool = False,
         limit: int | None = None,
+        after: After | None = None,
     ) -> list[Document]:
         coll = self.collection(collection)
         clause, params = self._where(coll, where)
+        if order_by is not None and order_by != "id" and order_by not in coll.searchable():
+            raise UndeclaredField(f"{coll.name}.{order_by} is not a declared indexed field")
+        if after is not None:
+            clause = _after(clause, _ident(order_by or "id"), after, descending, params)
         sql = f"SELECT version, data FROM {_ident(coll.name)}{clause}"
         direction = " DESC" if descending else ""
         if order_by is not None:
-            if order_by != "id" and order_by not in coll.searchable():
-                raise UndeclaredField(f"{coll.name}.{order_by} is not a declared indexed field")
             sql += f" ORDER BY {_ident(order_by)}{direction}, id{direction}"
         else:
             sql += " ORDER BY id"

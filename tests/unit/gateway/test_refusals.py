@@ -38,6 +38,20 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "field_off_page": {"field": 0},
     "signature_box_required": {"party": 0, "party_name": "佐藤 一郎"},
     "wrong_access_code": {"attempts_left": 2},
+    "envelope_invalid": {"count": 3},
+    "name_blank": {"party": 0, "role": "tenant"},
+    "name_control_character": {"party": 0, "role": "tenant", "character": "U+202E"},
+    "name_emoji": {"party": 0, "role": "tenant", "character": "U+1F600"},
+    "name_unsupported_character": {"party": 0, "role": "landlord", "character": "U+05D0"},
+    "recipient_required": {"party": 2, "role": "other", "party_name": "ABC家賃保証株式会社"},
+    "person_in_charge_corporation_only": {"party": 0},
+    "access_code_individual_only": {"party": 0},
+    "signer_change_not_allowed": {"party": 0},
+    "own_company_needs_certificate": {"party": 0},
+    "acquired_on_without_phone": {"party": 0},
+    "envelope_closed": {"envelope_status": "cancelled"},
+    "party_not_asked": {"party_name": "佐藤 一郎"},
+    "rerequest_too_soon": {"party_name": "佐藤 一郎", "seconds": 120},
     "text_required": {"field_id": "f1", "label": "住所"},
     "check_required": {"field_id": "f1", "label": ""},
     "file_too_large": {"limit_mb": 20},
@@ -47,7 +61,8 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "seal_image_too_large": {"limit_mb": 2},
     "seal_image_dimensions": {"min_px": 48, "max_px": 2400},
 }
-DERIVED = {"party_number": "party", "field_number": "field"}
+DERIVED = {"party_number": "party", "field_number": "field", "party_label": "party"}
+"""`party_label` is the role and name (「借主 佐藤 一郎」) when given, else 送信先N."""
 
 
 def placeholders(template: str) -> set[str]:
@@ -55,15 +70,43 @@ def placeholders(template: str) -> set[str]:
     return {DERIVED.get(name, name) for name in names}
 
 
+IMPLIED = {"_error": {"party", "role", "party_name"}, "error": {"field"}}
+"""Helpers that build a `RefusalError` and the parameters they always add."""
+
+
+def _params_of(node: ast.Call) -> set[str]:
+    """Keyword names, plus the keys of a literal `params={...}` of a `RefusalError`."""
+    names = {k.arg for k in node.keywords if k.arg and k.arg not in ("code", "params")}
+    for k in node.keywords:
+        if k.arg == "params" and isinstance(k.value, ast.Dict):
+            names |= {key.value for key in k.value.keys if isinstance(key, ast.Constant)}
+    return names
+
+
 def raised_in_services() -> dict[str, list[set[str]]]:
-    """Each `Refused(RefusalCode.x, **params)` in the services: code → params of each site."""
+    """Each `Refused(RefusalCode.x, **params)` in the services, and each problem of a list
+    (`RefusalError(code=RefusalCode.x, …)` or its helpers): code → params of each site."""
     sites: dict[str, list[set[str]]] = {}
     for path in (ROOT / "services").rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Refused"):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", None)
+            where = f"{path}:{node.lineno}"
+            if name == "RefusalError" or name in IMPLIED:
+                code = next((k.value for k in node.keywords if k.arg == "code"), None)
+                code = code or (node.args[0] if node.args else None)
+                if (
+                    isinstance(code, ast.Attribute)
+                    and getattr(code.value, "id", "") == "RefusalCode"
+                ):
+                    sites.setdefault(code.attr, []).append(
+                        _params_of(node) | IMPLIED.get(name, set())
+                    )
+                continue
+            if name != "Refused":
                 continue
             first = node.args[0]
-            where = f"{path}:{node.lineno}"
             assert not isinstance(first, ast.Constant), f"{where}: a literal, not a RefusalCode"
             if not isinstance(first, ast.Attribute):  # a PDF's code: checked by its own test
                 continue
@@ -190,7 +233,7 @@ async def test_a_field_refusal_points_at_the_party_in_the_body(refusing_gateway)
         {
             "pointer": "/parties/1",
             "code": "invalid_email",
-            "detail": "送信先2：メールアドレスの形式が正しくありません。",
+            "detail": "送信先2：メールアドレスの形式が正しくありません",
         }
     ]
 

@@ -2,12 +2,9 @@
 
 Ids, tokens and digests are plain values here: the model draws and hashes nothing."""
 
-import itertools
-from datetime import UTC, datetime
-
 import pytest
 
-from services.common.commands import FieldInput, PartyInput
+from services.common.commands import FieldInput
 from services.common.events import (
     EnvelopeCompleted,
     EnvelopeSent,
@@ -17,72 +14,24 @@ from services.common.events import (
 )
 from services.common.messages import Refused
 from services.common.refusals import RefusalCode
-from services.common.values import PageSize
-from services.signing.model import MAX_ACCESS_ATTEMPTS, Envelope
-
-NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
-A4 = [PageSize(width=595, height=842), PageSize(width=595, height=842)]
-
-
-def LINK(token: str) -> str:
-    return f"https://shomei.example/s/{token}"
-
-
-def secrets_counter(prefix: str = "secret"):
-    counter = itertools.count()
-    return lambda: f"{prefix}-{next(counter)}"
-
-
-def digest(code: str) -> str:
-    return f"digest-of-{code}"
-
-
-def party(name: str, order: int | None = 1, **kw) -> PartyInput:
-    kw.setdefault("email", f"{abs(hash(name)) % 10_000}@example.jp")
-    return PartyInput(name=name, signing_order=order, **kw)
-
-
-def box(index: int, page: int = 1, type: str = "signature", **kw) -> FieldInput:
-    return FieldInput(party=index, type=type, page=page, x=400, y=700, width=60, height=60, **kw)
-
-
-def make(parties, fields=None) -> Envelope:
-    fields = fields if fields is not None else [box(i) for i, p in enumerate(parties) if p.signs]
-    return Envelope.create(
-        tenant_id="t1",
-        sender_name="デモ不動産",
-        sender_email="staff@demo.example",
-        title="賃貸借契約書",
-        document_id="d1",
-        pages=A4,
-        parties=parties,
-        fields=fields,
-        code_digests=[digest(p.access_code) if p.access_code else None for p in parties],
-        now=NOW,
-        new_id=secrets_counter("id"),
-    )
-
-
-def notifications(envelope: Envelope) -> list[NotificationRequested]:
-    return [e for e in envelope.collect_events() if isinstance(e, NotificationRequested)]
-
-
-def sign(envelope: Envelope, party_index: int, new_secret, session_hash=None) -> None:
-    envelope.sign(
-        envelope.parties[party_index].id,
-        session_hash=session_hash,
-        seal_blob_id="seal",
-        texts={},
-        checks={},
-        now=NOW,
-        new_token=new_secret,
-        link_for=LINK,
-    )
+from services.signing.model import MAX_ACCESS_ATTEMPTS
+from tests.unit.signing.builders import (
+    LINK,
+    NOW,
+    SENDER,
+    box,
+    enter_code,
+    make,
+    notifications,
+    party,
+    secrets_counter,
+    sign,
+)
 
 
 def test_s13_only_the_first_signing_order_is_asked_when_sent():
     envelope = make([party("佐藤 一郎", 1), party("鈴木 花子", 2)])
-    envelope.send(NOW, secrets_counter(), LINK)
+    envelope.send(NOW, secrets_counter(), LINK, SENDER)
     events = envelope.collect_events()
     asked = [e for e in events if isinstance(e, NotificationRequested)]
     assert [e.params.recipient_name for e in asked] == ["佐藤 一郎"]
@@ -93,29 +42,29 @@ def test_s13_only_the_first_signing_order_is_asked_when_sent():
 def test_s13_same_order_is_asked_at_the_same_time_and_next_after_all_signed():
     new_secret = secrets_counter()
     envelope = make([party("A 一", 1), party("B 二", 1), party("C 三", 2)])
-    envelope.send(NOW, new_secret, LINK)
+    envelope.send(NOW, new_secret, LINK, SENDER)
     assert len(notifications(envelope)) == 2
-    sign(envelope, 0, new_secret)
+    sign(envelope, 0)
     assert notifications(envelope) == []
-    sign(envelope, 1, new_secret)
+    sign(envelope, 1)
     asked = notifications(envelope)
     assert [e.params.recipient_name for e in asked] == ["C 三"]
 
 
 def test_signing_out_of_turn_is_refused():
     envelope = make([party("A 一", 1), party("B 二", 2)])
-    envelope.send(NOW, secrets_counter(), LINK)
+    envelope.send(NOW, secrets_counter(), LINK, SENDER)
     with pytest.raises(Refused) as exc:
-        sign(envelope, 1, secrets_counter())
+        sign(envelope, 1)
     assert exc.value.code == RefusalCode.not_your_turn
 
 
 def test_g7_last_signature_completes_and_everyone_gets_the_finished_contract():
     new_secret = secrets_counter()
     envelope = make([party("A 一", 1), party("保証会社", None, signs=False, kind="corporation")])
-    envelope.send(NOW, new_secret, LINK)
+    envelope.send(NOW, new_secret, LINK, SENDER)
     envelope.collect_events()
-    sign(envelope, 0, new_secret)
+    sign(envelope, 0)
     events = envelope.collect_events()
     assert any(isinstance(e, PartySigned) for e in events)
     signed = [e for e in events if isinstance(e, EnvelopeSigned)]
@@ -139,7 +88,7 @@ def test_s11_share_only_party_has_no_order_and_cannot_hold_a_signature_box():
     assert envelope.parties[1].status == "share_only"
     with pytest.raises(Refused) as exc:
         make(parties, [box(0), box(1)])
-    assert exc.value.code == RefusalCode.field_for_share_only
+    assert [(e.code, e.field) for e in exc.value.errors] == [("field_for_share_only", 1)]
 
 
 @pytest.mark.parametrize(
@@ -149,7 +98,7 @@ def test_s11_share_only_party_has_no_order_and_cannot_hold_a_signature_box():
         ([party("A 一", email="not-an-address")], None, "invalid_email"),
         ([party("A 一", email=None, phone="090-1234-5678")], None, "invalid_phone"),
         (
-            [party("株式会社", email=None, phone="09012345678", kind="corporation")],
+            [party("株式会社", email="x@example.jp", phone="09012345678", kind="corporation")],
             None,
             "sms_individual_only",
         ),
@@ -168,18 +117,18 @@ def test_s11_share_only_party_has_no_order_and_cannot_hold_a_signature_box():
 def test_bad_envelope_input_is_refused_with_a_code_and_where(parties, fields, code):
     with pytest.raises(Refused) as exc:
         make(parties, fields)
-    assert exc.value.code == code
-    assert {"party", "field"} & set(exc.value.params) or code == "signer_required"
+    assert exc.value.code == RefusalCode.envelope_invalid
+    [error] = [e for e in exc.value.errors if e.code == code]
+    assert error.party is not None or error.field is not None or code == "signer_required"
 
 
 def test_g2_wrong_access_code_counts_attempts_then_locks_and_tells_the_sender():
     envelope = make([party("A 一", access_code="19850505", access_code_hint="生年月日")])
-    envelope.send(NOW, secrets_counter(), LINK)
+    envelope.send(NOW, secrets_counter(), LINK, SENDER)
     envelope.collect_events()
-    pid = envelope.parties[0].id
 
     def attempt(correct: bool):
-        return envelope.verify_access_code(pid, correct=correct, session_hash="s", now=NOW)
+        return enter_code(envelope, 0, correct)
 
     for left in range(MAX_ACCESS_ATTEMPTS - 1, 0, -1):
         result = attempt(False)
@@ -188,28 +137,30 @@ def test_g2_wrong_access_code_counts_attempts_then_locks_and_tells_the_sender():
     assert envelope.parties[0].status == "locked"
     told = notifications(envelope)
     assert [(e.kind, e.to) for e in told] == [("access_locked", "staff@demo.example")]
+    assert told[0].params["document_title"] == "賃貸借契約書"
+    assert told[0].params["party_name"] == "A 一"
     assert attempt(True).locked  # a right code no longer opens a locked party
 
 
 def test_g2_signing_needs_the_session_from_a_right_access_code():
     new_secret = secrets_counter()
     envelope = make([party("A 一", access_code="19850505")])
-    envelope.send(NOW, new_secret, LINK)
+    envelope.send(NOW, new_secret, LINK, SENDER)
     pid = envelope.parties[0].id
     with pytest.raises(Refused) as exc:
-        sign(envelope, 0, new_secret, session_hash=None)
+        sign(envelope, 0, session_hash=None)
     assert exc.value.code == RefusalCode.access_code_required
-    result = envelope.verify_access_code(pid, correct=True, session_hash="session-1", now=NOW)
+    result = enter_code(envelope, 0, True, session="session-1")
     assert result.granted
     assert envelope.has_access(pid, "session-1")
     assert not envelope.has_access(pid, "forged")
-    sign(envelope, 0, new_secret, session_hash="session-1")
+    sign(envelope, 0, session_hash="session-1")
     assert envelope.parties[0].status == "signed"
 
 
 def test_the_model_keeps_only_the_digest_it_is_given_and_hands_out_new_link_tokens():
     envelope = make([party("A 一", access_code="19850505")])
-    envelope.send(NOW, secrets_counter(), LINK)
+    envelope.send(NOW, secrets_counter(), LINK, SENDER)
     dumped = envelope.model_dump_json()
     assert "19850505" not in dumped.replace("digest-of-19850505", "")
     assert "secret-0" not in dumped
@@ -219,19 +170,20 @@ def test_the_model_keeps_only_the_digest_it_is_given_and_hands_out_new_link_toke
 def test_audit_trail_is_hash_chained_and_detects_tampering():
     new_secret = secrets_counter()
     envelope = make([party("A 一")])
-    envelope.send(NOW, new_secret, LINK)
-    sign(envelope, 0, new_secret)
+    envelope.send(NOW, new_secret, LINK, SENDER)
+    sign(envelope, 0)
     assert envelope.audit.is_intact()
     envelope.audit.entries[1].action = "forged"
     assert not envelope.audit.is_intact()
+    assert envelope.audit.check().first_bad_seq == 2
 
 
 def test_required_text_field_must_be_filled():
     new_secret = secrets_counter()
     envelope = make([party("A 一")], [box(0), box(0, type="text", label="住所")])
-    envelope.send(NOW, new_secret, LINK)
+    envelope.send(NOW, new_secret, LINK, SENDER)
     with pytest.raises(Refused) as exc:
-        sign(envelope, 0, new_secret)
+        sign(envelope, 0)
     assert exc.value.code == RefusalCode.text_required
     assert exc.value.params["label"] == "住所"
     assert envelope.fields[0].seal_blob_id is None  # a refused signature changes nothing
