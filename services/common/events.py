@@ -19,7 +19,10 @@ __all__ = [
     "DocumentFinalizeFailed",
     "DocumentFinalized",
     "DocumentUploaded",
+    "EnvelopeCancelled",
     "EnvelopeCompleted",
+    "EnvelopeDeclined",
+    "EnvelopeExpired",
     "EnvelopeSent",
     "EnvelopeSigned",
     "FilledField",
@@ -131,6 +134,12 @@ class AuditPartyRecord(_Part):
     """Signing order, null for a share-only party."""
     events: list[AuditEventRecord]
     """The party's history, oldest first."""
+    recipient_name: str | None = None
+    """受信者 of a corporation."""
+    signs: bool = True
+    """False for a share-only party (S11)."""
+    article37_consent: str | None = None
+    """37条書面の電子交付 (S18): given, refused, or null when not (yet) answered."""
 
 
 class EnvelopeSigned(Event):
@@ -147,12 +156,46 @@ class EnvelopeSigned(Event):
     """文書名, for the audit certificate."""
     sender_name: str = ""
     """The sending agency, for the audit certificate."""
+    contract_type: str = "other"
+    """契約種別 (S2), for the audit certificate."""
     fields: list[FilledField]
     """Every box, filled."""
     parties: list[AuditPartyRecord]
     """Every party with its history."""
     audit_digest: str
     """Hash of the envelope's last audit entry; the certificate carries it."""
+
+
+class EnvelopeDeclined(Event):
+    """A party declined with a reason; the envelope ended (G4). Published by signing; no
+    consumer yet (webhooks)."""
+
+    name: ClassVar[str] = "envelope.declined"
+    envelope_id: str
+    """The envelope."""
+    party_id: str
+    """The party who declined."""
+    reason: str
+    """The party's reason."""
+
+
+class EnvelopeCancelled(Event):
+    """The sender cancelled the envelope (B3). Published by signing; no consumer yet."""
+
+    name: ClassVar[str] = "envelope.cancelled"
+    envelope_id: str
+    """The envelope."""
+    reason: str | None = None
+    """The sender's reason."""
+
+
+class EnvelopeExpired(Event):
+    """The envelope's time ran out before everyone signed (B3). Published by signing; no
+    consumer yet."""
+
+    name: ClassVar[str] = "envelope.expired"
+    envelope_id: str
+    """The envelope."""
 
 
 class DocumentFinalized(Event):

@@ -88,7 +88,7 @@ class SignatureCompleted(_ToParty):
     """Where anyone can check the PDF was not altered."""
 
 
-class EnvelopeCancelled(_ToParty):
+class CancellationNotice(_ToParty):
     """取消 (B3): the sender withdrew the request; the link no longer opens."""
 
     kind: Literal["envelope_cancelled"] = "envelope_cancelled"
@@ -97,7 +97,7 @@ class EnvelopeCancelled(_ToParty):
     """Why the sender cancelled, when given."""
 
 
-class EnvelopeDeclined(_ToSender):
+class DeclineNotice(_ToSender):
     """署名拒否 (G4): a party declined to sign, with a reason."""
 
     kind: Literal["envelope_declined"] = "envelope_declined"
@@ -106,7 +106,7 @@ class EnvelopeDeclined(_ToSender):
     """The party's reason, when given."""
 
 
-class EnvelopeExpired(_ToSender):
+class ExpiryNotice(_ToSender):
     """期限切れ (B3): the signing deadline passed before this party signed."""
 
     kind: Literal["envelope_expired"] = "envelope_expired"
@@ -185,9 +185,9 @@ NotificationParams = Annotated[
     | SignatureReRequest
     | SignatureReminder
     | SignatureCompleted
-    | EnvelopeCancelled
-    | EnvelopeDeclined
-    | EnvelopeExpired
+    | CancellationNotice
+    | DeclineNotice
+    | ExpiryNotice
     | AccessLocked
     | DeliveryFailed
     | DeliverySuppressed

@@ -7,9 +7,9 @@ The sender's comment goes to e-mail only, never to SMS (S12).
 
 from services.common.notifications import (
     AccessLocked,
-    EnvelopeCancelled,
-    EnvelopeDeclined,
-    EnvelopeExpired,
+    CancellationNotice,
+    DeclineNotice,
+    ExpiryNotice,
     NotificationParams,
     SignatureCompleted,
     SignatureReminder,
@@ -34,14 +34,14 @@ def to_party(
     `about` (another party) declined, in the words of the sender's mail."""
     name = party.recipient_name or party.name
     if kind == "envelope_declined":
-        return EnvelopeDeclined(
+        return DeclineNotice(
             document_title=title, party_name=about or "-", recipient_name=name, reason=reason
         )
     common = {"recipient_name": name, "sender_name": sender_name, "document_title": title}
     if kind == "signature_completed":
         return SignatureCompleted(**common, download_url=link or "")
     if kind == "envelope_cancelled":
-        return EnvelopeCancelled(**common, reason=reason)
+        return CancellationNotice(**common, reason=reason)
     request = SignatureReminder if kind == "signature_reminder" else SignatureRequest
     return request(
         **common,
@@ -64,5 +64,5 @@ def to_sender(
     if kind == "access_locked":
         return AccessLocked(**common)
     if kind == "envelope_expired":
-        return EnvelopeExpired(**common)
-    return EnvelopeDeclined(**common, reason=reason)
+        return ExpiryNotice(**common)
+    return DeclineNotice(**common, reason=reason)

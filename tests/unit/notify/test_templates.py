@@ -12,11 +12,11 @@ from services.common.notifications import (
     SMS_KINDS,
     AccessLocked,
     AccountIssued,
+    CancellationNotice,
+    DeclineNotice,
     DeliveryFailed,
     DeliverySuppressed,
-    EnvelopeCancelled,
-    EnvelopeDeclined,
-    EnvelopeExpired,
+    ExpiryNotice,
     NotificationParams,
     PasswordReset,
     SignatureCompleted,
@@ -44,9 +44,9 @@ EVERY_KIND = [
     SignatureReRequest(**PARTY, sign_url="https://shomei.example/s/tok-2"),
     SignatureReminder(**PARTY, sign_url="https://shomei.example/s/tok-3", expires_at=AT),
     SignatureCompleted(**PARTY, download_url="https://shomei.example/s/tok-9", completed_at=AT),
-    EnvelopeCancelled(**PARTY, reason="条件の変更のため"),
-    EnvelopeDeclined(**TO_SENDER, reason="金額が違います"),
-    EnvelopeExpired(**TO_SENDER, expired_at=AT),
+    CancellationNotice(**PARTY, reason="条件の変更のため"),
+    DeclineNotice(**TO_SENDER, reason="金額が違います"),
+    ExpiryNotice(**TO_SENDER, expired_at=AT),
     AccessLocked(**TO_SENDER, recipient_name="青空不動産", locked_at=AT),
     DeliveryFailed(**TO_SENDER, channel="email", contact="yamada@example.jp", reason="550"),
     DeliverySuppressed(**TO_SENDER, phone_number="09012345678", acquired_on=date(2020, 1, 2)),
@@ -220,48 +220,3 @@ def test_filters() -> None:
     assert clip("あいうえおか", 5) == "あいうえ…"
     assert mask_phone("+819012345678") == "090****5678"
     assert mask_phone("090-1234-5678") == "090****5678"
-
-
-def test_what_the_signing_service_really_sends_renders_on_its_channel() -> None:
-    """The requests an envelope raises (request, completion, lock) render, SMS included."""
-    from tests.unit.signing.test_envelope_model import (
-        LINK,
-        NOW,
-        make,
-        notifications,
-        party,
-        secrets_counter,
-        sign,
-    )
-
-    new_secret = secrets_counter()
-    envelope = make(
-        [
-            party("佐藤 一郎", 1, comment="よろしくお願いします", access_code_hint="生年月日"),
-            party("鈴木 花子", 2, email=None, phone="09012345678"),
-        ]
-    )
-    envelope.send(NOW, new_secret, LINK)
-    sent = notifications(envelope)
-    sign(envelope, 0, new_secret)
-    sign(envelope, 1, new_secret)
-    envelope.complete("blob", "0" * 64, NOW, new_secret, LINK)
-    requests = sent + notifications(envelope)
-    locked = make([party("A 一", access_code="19850505")])
-    locked.send(NOW, new_secret, LINK)
-    for _ in range(5):
-        locked.verify_access_code(locked.parties[0].id, correct=False, session_hash="s", now=NOW)
-    requests += [e for e in notifications(locked) if e.kind == "access_locked"]
-    kinds = set()
-    for event in requests:
-        wire = NotificationRequested.model_validate_json(event.model_dump_json())
-        message = render(wire.params, wire.channel, wire.locale)
-        assert wire.params.document_title in message.subject
-        kinds.add((wire.kind, wire.channel))
-    assert kinds >= {
-        ("signature_request", "email"),
-        ("signature_request", "sms"),
-        ("signature_completed", "email"),
-        ("signature_completed", "sms"),
-        ("access_locked", "email"),
-    }

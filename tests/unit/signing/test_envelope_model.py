@@ -137,8 +137,8 @@ def test_g2_wrong_access_code_counts_attempts_then_locks_and_tells_the_sender():
     assert envelope.parties[0].status == "locked"
     told = notifications(envelope)
     assert [(e.kind, e.to) for e in told] == [("access_locked", "staff@demo.example")]
-    assert told[0].params["document_title"] == "賃貸借契約書"
-    assert told[0].params["party_name"] == "A 一"
+    assert told[0].params.document_title == "賃貸借契約書"
+    assert told[0].params.party_name == "A 一"
     assert attempt(True).locked  # a right code no longer opens a locked party
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from services.common.commands import ReRequestParty
 from services.common.events import NotificationRequested
-from services.notify.templates import KINDS, render
+from services.notify.templates import render
 from tests.unit.signing.builders import (
     LINK,
     NOW,
@@ -17,11 +17,6 @@ from tests.unit.signing.builders import (
     sign,
     signer,
 )
-
-AWAITING_TEMPLATES = {"envelope_declined", "envelope_cancelled", "envelope_expired"}
-"""Kinds whose templates come with notify's typed parameters; until then notify records
-them as failed deliveries instead of sending."""
-
 
 SHARE_ONLY = "id-2"
 """The third party's id: the builders draw ids in order, parties first."""
@@ -74,12 +69,17 @@ def every_notification() -> list[NotificationRequested]:
 def test_every_notification_the_domain_requests_renders_from_what_it_sends():
     requested = every_notification()
     kinds = {n.kind for n in requested}
-    assert {"signature_request", "signature_completed", "access_locked"} <= kinds
-    assert kinds - set(KINDS) <= AWAITING_TEMPLATES
+    assert {
+        "signature_request",
+        "signature_reminder",
+        "signature_completed",
+        "access_locked",
+        "envelope_declined",
+        "envelope_cancelled",
+        "envelope_expired",
+    } <= kinds
     for n in requested:
-        if n.kind not in KINDS:
-            continue
-        message = render(n.kind, n.channel, n.params)
+        message = render(n.params, n.channel)
         assert message.text.strip(), n.kind
         assert "賃貸借契約書" in message.text
         if n.channel == "sms":
@@ -89,7 +89,7 @@ def test_every_notification_the_domain_requests_renders_from_what_it_sends():
 def test_g2_the_lockout_mail_to_the_sender_names_the_document_and_the_party():
     [locked] = [n for n in every_notification() if n.kind == "access_locked"]
     assert locked.to == "staff@demo.example"
-    message = render(locked.kind, locked.channel, locked.params)
+    message = render(locked.params, locked.channel)
     assert "賃貸借契約書" in message.text and "佐藤 一郎" in message.text
     assert "デモ不動産" in message.text
 

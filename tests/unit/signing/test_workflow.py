@@ -233,7 +233,7 @@ def test_b3_reminders_after_n_then_every_m_days_and_expiry_after_k():
     assert not envelope.tick(NOW + timedelta(days=2), secrets_counter(), LINK)
     assert envelope.tick(NOW + timedelta(days=3), secrets_counter("a"), LINK)
     [reminder] = notifications(envelope)
-    assert reminder.kind == "signature_request" and reminder.params["reminder"] is True
+    assert reminder.kind == "signature_reminder"
     assert not envelope.tick(NOW + timedelta(days=4), secrets_counter(), LINK)  # not twice
     assert envelope.due_at == NOW + timedelta(days=5)
     assert envelope.tick(NOW + timedelta(days=9, hours=1), secrets_counter("b"), LINK)
