@@ -57,7 +57,9 @@ async def test_b3_four_instances_sweeping_at_once_remind_once_then_expire_once(s
             handlers = [SigningHandlers(codes, LINK, clock) for _ in stores]
             await asyncio.gather(*(sweep(s, h) for s, h in zip(stores, handlers, strict=True)))
         outbox = await stores[0].pending_outbox(limit=1000)
-        kinds = [m.payload["params"]["kind"] for m in outbox if m.routing_key == "notification.requested"]
+        kinds = [
+            m.payload["params"]["kind"] for m in outbox if m.routing_key == "notification.requested"
+        ]
         assert kinds.count("signature_reminder") == 5  # one reminder each, not four
         assert kinds.count("envelope_expired") == 5
         expired = [m for m in outbox if m.routing_key == "envelope.expired"]
