@@ -19,6 +19,7 @@ from faststream.rabbit import (
 )
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 
+from services.common.failover import amqp_urls, connection_kwargs
 from services.common.messages import Event
 from services.common.settings import Settings
 
@@ -73,8 +74,9 @@ def query_queue(service: str) -> RabbitQueue:
 
 
 def make_broker(settings: Settings, service: str) -> RabbitBroker:
-    return RabbitBroker(
-        settings.amqp_url,
+    """A broker on `SHOMEI_AMQP_URL`: one node, or a cluster's nodes in turn."""
+    broker = RabbitBroker(
+        amqp_urls(settings.amqp_url)[0],
         app_id=f"shomei-{service}",
         default_channel=Channel(
             prefetch_count=settings.prefetch,
@@ -87,6 +89,8 @@ def make_broker(settings: Settings, service: str) -> RabbitBroker:
         # shutdown grace, the rest is for relaying the events they wrote.
         graceful_timeout=settings.shutdown_grace * HANDLERS_SHARE_OF_GRACE,
     )
+    broker._connection_kwargs.update(connection_kwargs(settings.amqp_url))
+    return broker
 
 
 async def declare_topology(broker: RabbitBroker, service: str) -> None:
