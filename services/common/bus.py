@@ -21,7 +21,7 @@ from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 
 from services.common.failover import amqp_urls, connection_kwargs
 from services.common.messages import Event
-from services.common.settings import Settings
+from services.common.settings import Settings, get_settings
 
 EVENTS = RabbitExchange(
     "shomei.events",
@@ -38,6 +38,12 @@ UNROUTED_QUEUE = RabbitQueue(
 )
 HANDLERS_SHARE_OF_GRACE = 0.75
 DEAD_LETTERS = RabbitExchange("shomei.dead", type=ExchangeType.DIRECT, durable=True)
+
+
+def replicas() -> dict[str, int]:
+    """The quorum group size when one is set (a cluster); RabbitMQ's default otherwise."""
+    size = get_settings().quorum_size
+    return {"x-quorum-initial-group-size": size} if size > 0 else {}
 
 
 def event_queue(service: str, concern: str, event: type[Event], delivery_limit: int) -> RabbitQueue:
@@ -58,13 +64,18 @@ def event_queue(service: str, concern: str, event: type[Event], delivery_limit: 
             "x-dead-letter-routing-key": service,
             "x-dead-letter-strategy": "at-least-once",
             "x-overflow": "reject-publish",
+            **replicas(),
         },
     )
 
 
 def dead_letter_queue(service: str) -> RabbitQueue:
     return RabbitQueue(
-        f"{service}.dead", queue_type=QueueType.QUORUM, durable=True, routing_key=service
+        f"{service}.dead",
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        routing_key=service,
+        arguments=replicas() or None,
     )
 
 

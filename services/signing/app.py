@@ -26,7 +26,9 @@ from services.signing.repository import COLLECTIONS
 
 runtime = ServiceRuntime("signing", COLLECTIONS)
 settings = runtime.settings
-access_codes = AccessCodes(partial(access_code_key, settings.access_code_key, settings.var_dir))
+access_codes = AccessCodes(
+    partial(access_code_key, settings.access_code_key, settings.var_dir, settings.generate_keys)
+)
 handlers = SigningHandlers(access_codes, partial(signer_link, settings.public_url))
 
 runtime.answer(
