@@ -67,6 +67,18 @@ class RabbitCluster:
     def running(self) -> bool:
         return all(node.running for node in self.nodes)
 
+    @property
+    def returncode(self) -> int | None:
+        return next((n.returncode for n in self.nodes if n.returncode is not None), None)
+
+    @property
+    def node_name(self) -> str:
+        return next((n.node_name for n in self.nodes if not n.running), self.nodes[0].node_name)
+
+    def kill_stale(self) -> None:
+        for node in self.nodes:
+            node.kill_stale()
+
     def start(self) -> None:
         try:
             self._start_epmd()

@@ -22,6 +22,7 @@ from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from services.common.failover import amqp_urls, connection_kwargs
 from services.common.messages import Event
 from services.common.settings import Settings, get_settings
+from services.common.telemetry import MetricsMiddleware
 
 EVENTS = RabbitExchange(
     "shomei.events",
@@ -94,7 +95,7 @@ def make_broker(settings: Settings, service: str) -> RabbitBroker:
             publisher_confirms=True,
             on_return_raises=True,
         ),
-        middlewares=(RabbitTelemetryMiddleware(),),
+        middlewares=(RabbitTelemetryMiddleware(), MetricsMiddleware),
         log_level=30,
         # How long stopping a subscriber waits for its handlers in flight: most of the
         # shutdown grace, the rest is for relaying the events they wrote.

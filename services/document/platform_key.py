@@ -65,7 +65,8 @@ def ensure_platform_certificate(folder: Path, generate: bool = True) -> Platform
     """
     folder = Path(folder)
     if not generate:
-        missing = [name for name in (CA_CERT, SIGNING_KEY, SIGNING_CERT) if not (folder / name).exists()]
+        needed = (CA_CERT, SIGNING_KEY, SIGNING_CERT)
+        missing = [name for name in needed if not (folder / name).exists()]
         if missing:
             raise RuntimeError(
                 f"platform credentials missing in {folder}: {', '.join(missing)} "

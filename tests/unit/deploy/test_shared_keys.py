@@ -10,7 +10,7 @@ from services.signing.credentials import access_code_key
 
 
 def test_without_generate_keys_a_missing_platform_key_stops_the_process(tmp_path: Path) -> None:
-    with pytest.raises(RuntimeError, match="platform-signature.key.pem"):
+    with pytest.raises(RuntimeError, match=r"platform-signature\.key\.pem"):
         ensure_platform_certificate(tmp_path / "mounted", generate=False)
 
 
