@@ -277,7 +277,10 @@ async def drive(
         stop.set()
         if chaos is not None:
             await chaos
-        await fleet.settle()  # every instance back, so late duplicates would show
+        try:
+            await asyncio.wait_for(fleet.settle(), 120)  # all back: late duplicates would show
+        except (RuntimeError, TimeoutError) as exc:
+            outcome.problems.append(f"fleet did not settle: {exc}"[:2000])
         await asyncio.sleep(3)
     outcome.completed = len(pdfs)
     outcome.valid_pdfs = sum(pdf_valid(p) for p in pdfs)
