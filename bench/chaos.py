@@ -184,7 +184,7 @@ async def chaos_loop(
         except TimeoutError:
             pass
         rounds += 1
-        if nodes_killed < node_kills and rounds % 4 == 2:
+        if nodes_killed < node_kills and rounds % 4 == 1:
             index = random.randrange(len(cluster.nodes))
             outcome.kills.append(f"rabbit-{index + 1}")
             cluster.kill(index)

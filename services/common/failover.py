@@ -8,6 +8,7 @@ but not yet confirmed when the node died raises in the publisher (the outbox kee
 and publishes again); consumers are idempotent, so a repeat is absorbed.
 """
 
+import random
 from typing import Any, ClassVar
 
 import aio_pika
@@ -28,7 +29,8 @@ def amqp_urls(value: str) -> list[str]:
 
 
 class FailoverConnection(RobustConnection):
-    """A robust connection that tries the nodes of `URLS` in turn.
+    """A robust connection that tries the nodes of `URLS` in turn, from a random one, so
+    that the processes of a fleet spread over the cluster.
 
     Every attempt of aio-pika's reconnect loop starts by clearing `transport`, and each
     attempt reads `url`; turning the list there is the one hook the loop offers without
@@ -39,6 +41,7 @@ class FailoverConnection(RobustConnection):
 
     def __init__(self, url: URL, loop: Any = None, **kwargs: Any) -> None:
         self._attempts = -2  # __init__ clears transport once before the first attempt
+        self._offset = random.randrange(max(len(self.URLS), 1))
         self._first = URL(url)
         self._transport: Any = None
         super().__init__(url, loop, **kwargs)
@@ -47,7 +50,7 @@ class FailoverConnection(RobustConnection):
     def url(self) -> URL:
         if not self.URLS:
             return self._first
-        return self.URLS[max(self._attempts, 0) % len(self.URLS)]
+        return self.URLS[(self._offset + max(self._attempts, 0)) % len(self.URLS)]
 
     @url.setter
     def url(self, value: URL) -> None:
@@ -84,7 +87,7 @@ def connection_kwargs(value: str) -> dict[str, Any]:
 async def connect_robust(value: str, **kwargs: Any) -> AbstractRobustConnection:
     """`aio_pika.connect_robust` over one URL or a comma-separated list of them."""
     urls = amqp_urls(value)
-    return await aio_pika.connect_robust(urls[0], **connection_kwargs(value), **kwargs)
+    return await aio_pika.connect_robust(urls[0], **{**connection_kwargs(value), **kwargs})
 
 
 async def connect(value: str, **kwargs: Any) -> AbstractConnection:
