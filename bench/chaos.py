@@ -56,7 +56,8 @@ class Outcome:
             f"{label}: {self.completed}/{self.envelopes} completed, {self.valid_pdfs} PDFs valid, "
             f"{self.mails} mails, {len(self.kills)} kills, {self.retries} client retries, "
             f"{self.seconds:.1f} s, {self.throughput:.2f} envelopes/s"
-            + ("" if not self.problems else "\n  PROBLEMS:\n  " + "\n  ".join(self.problems))
+            + ("" if not self.problems else f"\n  {len(self.problems)} PROBLEMS, the first:\n  ")
+            + "\n  ".join(self.problems[:15])
         )
 
 
