@@ -177,27 +177,34 @@ async def chaos_loop(
     """Kill -9 a random instance every `kill_every` s and restart it; every few kills, a
     RabbitMQ node instead, restarted once it is down, until `node_kills` were done."""
     rounds = 0
-    nodes_killed = 0
+    restarts: list[asyncio.Task[None]] = []
     while not stop.is_set():
         try:
             await asyncio.wait_for(stop.wait(), kill_every)
-            return
+            break
         except TimeoutError:
             pass
         rounds += 1
-        if nodes_killed < node_kills and rounds % 4 == 1:
+        down = any(not task.done() for task in restarts)
+        if len(restarts) < node_kills and rounds % 4 == 1 and not down:
             index = random.randrange(len(cluster.nodes))
             outcome.kills.append(f"rabbit-{index + 1}")
             cluster.kill(index)
-            nodes_killed += 1
-            await asyncio.sleep(2)
-            await asyncio.to_thread(cluster.restart, index)
+            restarts.append(asyncio.create_task(restart_node(cluster, index)))
             continue
         name = random.choice(sorted(fleet.processes))
         outcome.kills.append(name)
         fleet.kill(name)
         await asyncio.sleep(0.5)
         fleet.respawn(name)
+    await asyncio.gather(*restarts)
+
+
+async def restart_node(cluster: RabbitCluster, index: int) -> None:
+    """Down for two seconds, then started again (it rejoins from its own data); the
+    service kills go on meanwhile."""
+    await asyncio.sleep(2)
+    await asyncio.to_thread(cluster.restart, index)
 
 
 async def dead_letters(amqp_url: str) -> dict[str, int]:
