@@ -49,13 +49,14 @@ class Outcome:
 
     @property
     def throughput(self) -> float:
-        return self.envelopes / self.seconds
+        """Completed envelopes per second of the run."""
+        return self.completed / self.seconds
 
     def summary(self, label: str) -> str:
         return (
             f"{label}: {self.completed}/{self.envelopes} completed, {self.valid_pdfs} PDFs valid, "
             f"{self.mails} mails, {len(self.kills)} kills, {self.retries} client retries, "
-            f"{self.seconds:.1f} s, {self.throughput:.2f} envelopes/s"
+            f"{self.seconds:.1f} s, {self.throughput:.2f} completed envelopes/s"
             + ("" if not self.problems else f"\n  {len(self.problems)} PROBLEMS, the first:\n  ")
             + "\n  ".join(self.problems[:15])
         )
