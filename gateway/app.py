@@ -105,6 +105,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(seal_gallery.router)
 
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
+    app.middleware("http")(telemetry.http_span)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:

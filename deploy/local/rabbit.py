@@ -6,9 +6,11 @@ and it gets its own `epmd` on its own port, started and stopped by us, so `./run
 the test suite and any system node never share or kill each other's port mapper.
 """
 
+import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -43,6 +45,8 @@ class RabbitNode:
         epmd_port: int | None = None,
         management_port: int | None = None,
         die_with_parent: bool = False,
+        cookie: str | None = None,
+        own_epmd: bool = True,
     ) -> None:
         self.base_dir = Path(base_dir).resolve()
         self.amqp_port = amqp_port
@@ -51,6 +55,10 @@ class RabbitNode:
         self.node_name = node_name if "@" in node_name else f"{node_name}@localhost"
         self.management_port = management_port
         self.die_with_parent = die_with_parent
+        self.cookie = cookie
+        """The Erlang cookie, shared by the nodes of a cluster; None: the node makes its own."""
+        self.own_epmd = own_epmd
+        """False in a cluster: its nodes share one epmd, which the cluster starts and stops."""
         self.home = self.base_dir / "home"
         self.pid_file = self.base_dir / "rabbit.pid"
         self.epmd_pid_file = self.base_dir / "epmd.pid"
@@ -108,8 +116,9 @@ class RabbitNode:
         ports = {
             "RabbitMQ AMQP": ("127.0.0.1", self.amqp_port),
             "RabbitMQ distribution": ("127.0.0.1", self.dist_port),
-            "RabbitMQ epmd": ("127.0.0.1", self.epmd_port),
         }
+        if self.own_epmd:
+            ports["RabbitMQ epmd"] = ("127.0.0.1", self.epmd_port)
         if self.management_port:
             ports["RabbitMQ management"] = ("127.0.0.1", self.management_port)
         return ports
@@ -158,6 +167,12 @@ class RabbitNode:
             ]
             plugins = "[rabbitmq_management]."
         (self.base_dir / "rabbitmq.conf").write_text("\n".join(lines) + "\n")
+        if self.cookie is not None:
+            cookie = self.home / ".erlang.cookie"
+            cookie.unlink(missing_ok=True)
+            cookie.touch(mode=0o600)
+            cookie.write_text(self.cookie)
+            cookie.chmod(0o400)
         (self.base_dir / "enabled_plugins").write_text(plugins + "\n")
 
     def _preexec(self) -> None:
@@ -177,7 +192,8 @@ class RabbitNode:
         self._write_config()
         self.pid_file.unlink(missing_ok=True)
         try:
-            self._start_epmd()
+            if self.own_epmd:
+                self._start_epmd()
             console = (self.log_dir / "console.log").open("ab")
             self._server = subprocess.Popen(
                 [str(RABBIT_BIN / "rabbitmq-server")],
@@ -244,6 +260,24 @@ class RabbitNode:
             output = waiter.communicate()[0].decode(errors="replace")
         if waiter.returncode != 0:
             raise RabbitNodeError(f"rabbitmq-diagnostics wait failed: {output}" + self._tail())
+
+    def join(self, seed: str) -> None:
+        """Make this running node a member of `seed`'s cluster (its own data is dropped)."""
+        self._ctl("stop_app")
+        self._ctl("join_cluster", seed)
+        self._ctl("start_app")
+
+    def kill(self) -> None:
+        """SIGKILL the node and its wrapper, as a crash would: no clean shutdown."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        tree = procs.tree(server.pid)
+        for found in tree:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(found[0], signal.SIGKILL)
+        server.wait()
+        self.pid_file.unlink(missing_ok=True)
 
     def _tail(self, lines: int = 20) -> str:
         text = []

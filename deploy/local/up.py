@@ -24,9 +24,11 @@ import aio_pika.exceptions
 import httpx
 from pydantic import ValidationError
 
+from deploy.local.cluster import RabbitCluster
 from deploy.local.ports import port_in_use
 from deploy.local.rabbit import RabbitNode, RabbitNodeError
 from deploy.local.supervisor import ChildDied, Supervisor, tail
+from services.common import failover
 from services.common.settings import Settings, settings_env, settings_from, variable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,12 +105,37 @@ class UpConfig:
                 s.rabbit_dist_port,
             ),
             ("RabbitMQ epmd", variable("epmd_port"), "127.0.0.1", s.epmd_port),
+            *(
+                (f"RabbitMQ node {i + 1} AMQP", variable("amqp_port"), "127.0.0.1", s.amqp_port + i)
+                for i in range(1, s.cluster)
+            ),
+            *(
+                (
+                    f"RabbitMQ node {i + 1} distribution",
+                    variable("rabbit_dist_port"),
+                    "127.0.0.1",
+                    s.rabbit_dist_port + i,
+                )
+                for i in range(1, s.cluster)
+            ),
             ("catcher SMTP", variable("smtp_port"), "127.0.0.1", s.smtp_port),
             ("catcher HTTP", variable("catcher_port"), "127.0.0.1", s.catcher_port),
             ("gateway", variable("gateway_port"), s.gateway_host, s.gateway_port),
         ]
 
-    def rabbit_node(self) -> RabbitNode:
+    def rabbit_node(self) -> RabbitNode | RabbitCluster:
+        """One private node, or with SHOMEI_CLUSTER=N (`--cluster`: 3) N nodes joined into a
+        cluster on consecutive ports, every process given all of them."""
+        s = self.settings
+        if s.cluster > 1:
+            return RabbitCluster(
+                self.var_dir / "rabbitmq-cluster",
+                s.cluster,
+                amqp_ports=[s.amqp_port + i for i in range(s.cluster)],
+                dist_ports=[s.rabbit_dist_port + i for i in range(s.cluster)],
+                epmd_port=s.epmd_port,
+                die_with_parent=True,
+            )
         return RabbitNode(
             self.var_dir / "rabbitmq",
             amqp_port=self.settings.amqp_port,
@@ -196,7 +223,7 @@ def wait_until_ok(url: str, supervisor: Supervisor, timeout: float) -> None:
 async def _consumers(amqp_url: str, queues: list[str]) -> dict[str, int]:
     """Consumer count of each queue (0 while it does not exist yet)."""
     counts = dict.fromkeys(queues, 0)
-    connection = await aio_pika.connect(amqp_url, timeout=5)
+    connection = await failover.connect(amqp_url, timeout=5)
     async with connection:
         for name in queues:
             channel = await connection.channel()
@@ -251,10 +278,18 @@ def run(config: UpConfig) -> int:
         node.kill_stale()  # left by a ./run up that was killed with SIGKILL
         check_ports(config)
         key = demo_api_key(var_dir)
-        print(f"starting RabbitMQ on 127.0.0.1:{config.amqp_port} …", flush=True)
+        nodes = max(config.settings.cluster, 1)
+        where = (
+            f"{config.amqp_port}"
+            if nodes == 1
+            else f"{config.amqp_port}-{config.amqp_port + nodes - 1}"
+        )
+        print(f"starting RabbitMQ ({nodes} node(s)) on 127.0.0.1:{where} …", flush=True)
         started = True
         node.start()
         env = config.child_env(node.amqp_url, key)
+        if config.settings.cluster > 1:
+            env[variable("quorum_size")] = str(config.settings.cluster)
         catcher_argv = [
             *("-m", "deploy.local.catcher"),
             *("--smtp-port", str(config.smtp_port), "--http-port", str(config.catcher_port)),
@@ -318,11 +353,18 @@ Shomei is running.
 Ctrl-C stops everything."""
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _on_signal)
     signal.signal(signal.SIGTERM, _on_signal)
+    args = sys.argv[1:] if argv is None else argv
+    env = dict(os.environ)
+    if args == ["--cluster"]:
+        env[variable("cluster")] = "3"
+    elif args:
+        print("usage: ./run up [--cluster]", file=sys.stderr)
+        return 2
     try:
-        config = UpConfig.from_env(dict(os.environ))
+        config = UpConfig.from_env(env)
         return run(config)
     except UpError as exc:
         print(f"./run up: {exc}", file=sys.stderr)

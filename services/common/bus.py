@@ -20,8 +20,10 @@ from faststream.rabbit import (
 )
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 
+from services.common.failover import amqp_urls, connection_kwargs
 from services.common.messages import Event
-from services.common.settings import Settings
+from services.common.settings import Settings, get_settings
+from services.common.telemetry import MetricsMiddleware
 
 EVENTS = RabbitExchange(
     "shomei.events",
@@ -38,6 +40,12 @@ UNROUTED_QUEUE = RabbitQueue(
 )
 HANDLERS_SHARE_OF_GRACE = 0.75
 DEAD_LETTERS = RabbitExchange("shomei.dead", type=ExchangeType.DIRECT, durable=True)
+
+
+def replicas() -> dict[str, int]:
+    """The quorum group size when one is set (a cluster); RabbitMQ's default otherwise."""
+    size = get_settings().quorum_size
+    return {"x-quorum-initial-group-size": size} if size > 0 else {}
 
 
 def event_queue(service: str, concern: str, event: type[Event], delivery_limit: int) -> RabbitQueue:
@@ -58,13 +66,18 @@ def event_queue(service: str, concern: str, event: type[Event], delivery_limit: 
             "x-dead-letter-routing-key": service,
             "x-dead-letter-strategy": "at-least-once",
             "x-overflow": "reject-publish",
+            **replicas(),
         },
     )
 
 
 def dead_letter_queue(service: str) -> RabbitQueue:
     return RabbitQueue(
-        f"{service}.dead", queue_type=QueueType.QUORUM, durable=True, routing_key=service
+        f"{service}.dead",
+        queue_type=QueueType.QUORUM,
+        durable=True,
+        routing_key=service,
+        arguments=replicas() or None,
     )
 
 
@@ -74,20 +87,23 @@ def query_queue(service: str) -> RabbitQueue:
 
 
 def make_broker(settings: Settings, service: str) -> RabbitBroker:
-    return RabbitBroker(
-        settings.amqp_url,
+    """A broker on `SHOMEI_AMQP_URL`: one node, or a cluster's nodes in turn."""
+    broker = RabbitBroker(
+        amqp_urls(settings.amqp_url)[0],
         app_id=f"shomei-{service}",
         default_channel=Channel(
             prefetch_count=settings.prefetch,
             publisher_confirms=True,
             on_return_raises=True,
         ),
-        middlewares=(RabbitTelemetryMiddleware(),),
+        middlewares=(RabbitTelemetryMiddleware(), MetricsMiddleware),
         log_level=logging.DEBUG,  # "Received"/"Processed" per message: not at INFO
         # How long stopping a subscriber waits for its handlers in flight: most of the
         # shutdown grace, the rest is for relaying the events they wrote.
         graceful_timeout=settings.shutdown_grace * HANDLERS_SHARE_OF_GRACE,
     )
+    broker._connection_kwargs.update(connection_kwargs(settings.amqp_url))
+    return broker
 
 
 async def declare_topology(broker: RabbitBroker, service: str) -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import aio_pika
 from aio_pika.abc import AbstractIncomingMessage
 
+from services.common import failover
 from services.common.bus import EVENTS, UNROUTED_QUEUE, dead_letter_queue
 from services.common.settings import get_settings
 
@@ -50,7 +51,7 @@ def describe(message: AbstractIncomingMessage) -> dict[str, Any]:
 
 async def list_dead(amqp_url: str, service: str, limit: int) -> list[dict[str, Any]]:
     """Look without taking: every message read is put back."""
-    connection = await aio_pika.connect(amqp_url)
+    connection = await failover.connect(amqp_url)
     async with connection:
         channel = await connection.channel()
         queue = await channel.get_queue(dead_letter_queue(service).name)
@@ -67,7 +68,7 @@ async def list_dead(amqp_url: str, service: str, limit: int) -> list[dict[str, A
 
 async def replay(amqp_url: str, service: str, limit: int) -> int:
     """Republish up to `limit` dead letters; each is removed only once the broker confirms."""
-    connection = await aio_pika.connect(amqp_url)
+    connection = await failover.connect(amqp_url)
     replayed = 0
     async with connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
@@ -106,7 +107,7 @@ async def replay_unrouted(amqp_url: str, limit: int | None = None) -> int:
     Queues bound since get them; an event still nobody consumes goes back to the journal's
     tail, and only the messages there at the start are taken, so the replay ends.
     """
-    connection = await aio_pika.connect(amqp_url)
+    connection = await failover.connect(amqp_url)
     replayed = 0
     async with connection:
         channel = await connection.channel(publisher_confirms=True, on_return_raises=True)

@@ -17,6 +17,7 @@ from opentelemetry import trace
 from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
+from services.common import failover
 from services.common.bus import query_queue
 from services.common.idempotency import DEADLINE_HEADER, IDEMPOTENCY_HEADER
 from services.common.messages import Answer, Refusal, Request, new_id
@@ -64,7 +65,7 @@ class QueryClient:
         self._reply_to = f"shomei.reply.{new_id()}"
 
     async def connect(self) -> None:
-        self._connection = await aio_pika.connect_robust(
+        self._connection = await failover.connect_robust(
             self._url,
             reconnect_interval=self._reconnect,
             client_properties={"connection_name": QUERY_CLIENT_NAME},

@@ -103,6 +103,10 @@ class ServiceRuntime:
         for retry in self._retries:
             await retry.declare()
         self.relay.start()
+        if telemetry.exporting():
+            queues = [sub.queue.name for sub in self.broker.subscribers if hasattr(sub, "queue")]
+            watch = telemetry.watch_queues(self.settings.amqp_url, [*queues, f"{self.name}.dead"])
+            self._watch = asyncio.create_task(watch)
         log.info("%s service ready", self.name)
 
     async def _drain(self) -> None:
@@ -121,6 +125,7 @@ class ServiceRuntime:
         """After the broker has drained in-flight handlers, so none finds its store shut."""
         if self._sweeper is not None:
             self._sweeper.cancel()
+        telemetry.flush()
         await self.store.close()
         await self.blobs.close()
 

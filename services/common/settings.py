@@ -40,8 +40,19 @@ class Settings(BaseSettings):
 
     amqp_url: str = Field(
         "",
-        description="the RabbitMQ broker; empty: `./run up`'s node, "
+        description="the RabbitMQ broker: one URL, or a cluster's nodes as a comma-separated "
+        "list that every process tries in turn on each (re)connect; empty: `./run up`'s node, "
         "`amqp://guest:guest@127.0.0.1:<SHOMEI_AMQP_PORT>/`",
+    )
+    cluster: int = Field(
+        1,
+        description="`./run up`: RabbitMQ nodes to start and join into one cluster on "
+        "consecutive ports from SHOMEI_AMQP_PORT and SHOMEI_RABBIT_DIST_PORT (3 tries a cluster)",
+    )
+    quorum_size: int = Field(
+        0,
+        description="replicas of each quorum queue (`x-quorum-initial-group-size`); 0: "
+        "RabbitMQ's default, every node of the cluster",
     )
     amqp_port: int = Field(5673, description="`./run up`'s RabbitMQ node: AMQP port")
     rabbit_dist_port: int = Field(
@@ -126,6 +137,18 @@ class Settings(BaseSettings):
         "in <SHOMEI_VAR_DIR>/keys/access-code.key. Give it when signing runs on more than one "
         "machine",
     )
+    generate_keys: bool = Field(
+        True,
+        description="make the platform's CA and signing key and the access-code key at "
+        "first start when missing (one machine, `./run up`, tests); false in production: "
+        "they must be mounted or given, and a missing one stops the process",
+    )
+    platform_key_dir: Path | None = Field(
+        None,
+        description="folder of the platform's PEMs (`root-ca.cert.pem`, "
+        "`platform-signature.key.pem`, `platform-signature.cert.pem`, optionally "
+        "`root-ca.key.pem`), e.g. a mounted secret; empty: <SHOMEI_VAR_DIR>/platform",
+    )
     demo_api_key: str = Field(
         "", description="when set, the gateway makes sure a demo tenant has this API key"
     )
@@ -161,7 +184,7 @@ class Settings(BaseSettings):
         "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"
     )
 
-    @field_validator("jp_font", mode="before")
+    @field_validator("jp_font", "platform_key_dir", mode="before")
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -190,6 +213,10 @@ class Settings(BaseSettings):
         """Where this machine reaches the gateway (a wildcard host means loopback)."""
         host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
         return f"http://{host}:{self.gateway_port}"
+
+    @property
+    def platform_dir(self) -> Path:
+        return self.platform_key_dir or self.var_dir / "platform"
 
     @property
     def blob_url(self) -> str:

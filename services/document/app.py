@@ -36,7 +36,7 @@ settings = runtime.settings
 
 @cache
 def credentials() -> PlatformCredentials:
-    return ensure_platform_certificate(settings.var_dir / "platform")
+    return ensure_platform_certificate(settings.platform_dir, settings.generate_keys)
 
 
 handlers = DocumentHandlers(runtime.blobs, settings.max_pages)

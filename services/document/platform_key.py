@@ -57,9 +57,22 @@ class PlatformCredentials:
         return [self.ca_cert]
 
 
-def ensure_platform_certificate(folder: Path) -> PlatformCredentials:
-    """Load the platform credentials from `folder`, creating them on first start."""
+def ensure_platform_certificate(folder: Path, generate: bool = True) -> PlatformCredentials:
+    """Load the platform credentials from `folder`, creating them on first start.
+
+    With `generate` false (production: several instances, perhaps on several machines)
+    nothing is ever made here: a key made by one instance would not be the others'.
+    """
     folder = Path(folder)
+    if not generate:
+        needed = (CA_CERT, SIGNING_KEY, SIGNING_CERT)
+        missing = [name for name in needed if not (folder / name).exists()]
+        if missing:
+            raise RuntimeError(
+                f"platform credentials missing in {folder}: {', '.join(missing)} "
+                "(mount them, or set SHOMEI_GENERATE_KEYS=true on a single machine)"
+            )
+        return _load(folder)
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     with open(folder / ".lock", "a+b") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)

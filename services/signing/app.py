@@ -46,7 +46,9 @@ log = logging.getLogger(__name__)
 
 runtime = ServiceRuntime("signing", COLLECTIONS)
 settings = runtime.settings
-access_codes = AccessCodes(partial(access_code_key, settings.access_code_key, settings.var_dir))
+access_codes = AccessCodes(
+    partial(access_code_key, settings.access_code_key, settings.var_dir, settings.generate_keys)
+)
 offset = timedelta(seconds=settings.clock_offset)
 handlers = SigningHandlers(
     access_codes, partial(signer_link, settings.public_url), lambda: utcnow() + offset

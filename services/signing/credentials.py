@@ -51,15 +51,21 @@ class AccessCodes:
         return hmac.compare_digest(self.digest(code), digest)
 
 
-def access_code_key(configured: str, var_dir: Path) -> bytes:
+def access_code_key(configured: str, var_dir: Path, generate: bool = True) -> bytes:
     """The configured key, else the one generated under `var_dir` at first start.
 
     Several signing processes on one machine race to create the file: the first link wins,
-    the others read what it wrote. Processes on several machines must be given the key.
+    the others read what it wrote. Processes on several machines must be given the key;
+    with `generate` false a missing key stops the process instead of splitting the fleet.
     """
     if configured:
         return configured.encode()
     path = var_dir / "keys" / "access-code.key"
+    if not path.exists() and not generate:
+        raise RuntimeError(
+            f"no access-code key: set SHOMEI_ACCESS_CODE_KEY or mount {path} "
+            "(or SHOMEI_GENERATE_KEYS=true on a single machine)"
+        )
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         draft = path.with_name(f".{path.name}.{os.getpid()}")
