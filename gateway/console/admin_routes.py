@@ -32,10 +32,9 @@ async def _users_page(request: Request, session: SessionDep, status: int = 200, 
 
 
 @router.get("/users")
-async def users(request: Request, session: SessionDep, created: str | None = None) -> Response:
+async def users(request: Request, session: SessionDep) -> Response:
     require(request, session, "admin")
-    notice = TEXTS[lang(request)]["user_created"].format(email=created) if created else None
-    return await _users_page(request, session, notice=notice)
+    return await _users_page(request, session)
 
 
 @router.post("/users")
@@ -91,7 +90,9 @@ async def create_user(
             "login_url": f"{base}/console/login",
         },
     )
-    return redirect(f"/console/admin/users?created={user.email}")
+    notice = t["user_created"].format(email=user.email)
+    issued = {"login_id": user.login_id, "password": password}
+    return await _users_page(request, session, notice=notice, issued=issued)
 
 
 @router.post("/users/{user_id}/deactivate")

@@ -28,6 +28,7 @@ from services.common.queries import (
     GetDocument,
     GetEnvelope,
     GetFinishedDocument,
+    ListContractTypes,
     ListEnvelopes,
 )
 from services.common.refusals import RefusalCode
@@ -158,8 +159,17 @@ async def _detail(request: Request, session: SessionDep, envelope_id: str, statu
         active="documents",
         envelope=envelope,
         names=names,
+        type_label=await _type_label(request, envelope.contract_type),
         **ctx,
     )
+
+
+async def _type_label(request: Request, contract_type: str) -> str:
+    """The guide's label from the signing service; the English one when asked for."""
+    if lang(request) == "en":
+        return TEXTS["en"].get(f"ct_{contract_type}", contract_type)
+    types = await backends(request).ask("signing", ListContractTypes())
+    return next((t.label for t in types.types if t.id == contract_type), contract_type)
 
 
 @router.get("/documents/{envelope_id}")

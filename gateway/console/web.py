@@ -69,6 +69,7 @@ def render(
             "t": texts,
             "w": WIZARD_TEXTS[language],
             "delta9": timedelta(hours=9),
+            "domestic": domestic,
             "lang": language,
             "session": session,
             "user": session.user if session else None,
@@ -84,6 +85,13 @@ def render(
             CSRF_COOKIE, anonymous_csrf, httponly=True, samesite="lax", secure=secure(request)
         )
     return response
+
+
+def domestic(phone: str | None) -> str:
+    """+819012345678 as staff type it: 09012345678."""
+    if not phone:
+        return ""
+    return "0" + phone[3:] if phone.startswith("+81") else phone
 
 
 def redirect(url: str) -> RedirectResponse:

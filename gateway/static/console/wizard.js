@@ -86,7 +86,7 @@
       h += input(p, i, "mobile_acquired_on", T.acquired_on, T.acquired_on_help, "date");
     }
     h += `<div class="f"><span class="label">${T.signs}</span><label class="check"><input type="checkbox" data-k="signs" ${p.signs ? "checked" : ""}> ${T.request}</label><p class="help">${T.signs_help}</p></div>`;
-    h += `<div class="f wide"><label for="p${p.uid}-comment">${T.comment}</label><textarea id="p${p.uid}-comment" data-k="comment" rows="2">${esc(p.comment)}</textarea><p class="help">${T.comment_help}</p>${err(`/parties/${i}/comment`)}</div>`;
+    h += `<div class="f"><label for="p${p.uid}-comment">${T.comment}</label><textarea id="p${p.uid}-comment" data-k="comment" rows="2">${esc(p.comment)}</textarea><p class="help">${T.comment_help}</p>${err(`/parties/${i}/comment`)}</div>`;
     if (p.signs) h += input(p, i, "signing_order", T.order, T.order_help, "number");
     h += `</div><div class="party-actions"><button type="button" class="small" data-act="remove">${T.remove}</button> <button type="button" class="small" data-act="add">${T.add}</button></div></div>`;
     return h;
@@ -94,9 +94,9 @@
   function infoSection() {
     const f = (name, label, type, help) => `<div class="f"><label for="info-${name}">${esc(label)}</label><input id="info-${name}" data-info="${name}" type="${type}" value="${esc(state.info[name])}" class="${state.errors["/" + name] || state.errors["/document_info/" + name] ? "bad" : ""}">${help ? `<p class="help">${esc(help)}</p>` : ""}${err("/" + name)}${err("/document_info/" + name)}</div>`;
     const r = (name, label) => `<div class="f"><label for="rem-${name}">${esc(label)}</label><input id="rem-${name}" data-rem="${name}" type="number" min="1" value="${esc(state.reminders[name])}">${err("/reminders/" + name)}</div>`;
-    return `<section class="card"><h2>${T.document_info}</h2><div class="party-grid">
+    return `<section class="card"><h2>${T.document_info}</h2><div class="info-grid">
       ${f("title", T.title, "text")}${f("contract_date", T.contract_date, "date")}${f("amount", T.amount, "number")}${f("counterparty", T.counterparty, "text", T.counterparty_help)}</div></section>
-      <section class="card"><h2>${T.reminders}</h2><div class="party-grid">
+      <section class="card"><h2>${T.reminders}</h2><div class="info-grid">
       ${r("remind_after_days", T.remind_after)}${r("remind_every_days", T.remind_every)}${r("expire_after_days", T.expire_after)}</div></section>`;
   }
   function renderInfo() {
@@ -233,13 +233,15 @@
       el = document.createElement("div");
       el.className = "fbox " + b.type;
       el.dataset.box = b.uid;
-      el.innerHTML = `<span class="fbox-label"></span><span class="fbox-tools">${b.type !== "signature" ? `<label class="req"><input type="checkbox" ${b.required ? "checked" : ""}> ${T.required_toggle}</label>` : ""}<button type="button" class="x" title="${T.delete_box}" aria-label="${T.delete_box}">×</button></span><span class="grip"></span>`;
+      el.innerHTML = `<span class="fbox-label"></span><span class="fbox-tools">${b.type !== "signature" ? `<input class="lbl" maxlength="100" placeholder="${esc(T.label_placeholder)}" aria-label="${esc(T.label_placeholder)}" value="${esc(b.label || "")}"><label class="req"><input type="checkbox" ${b.required ? "checked" : ""}> ${T.required_toggle}</label>` : ""}<button type="button" class="x" title="${T.delete_box}" aria-label="${T.delete_box}">×</button></span><span class="grip"></span>`;
       sheet.appendChild(el);
       el.addEventListener("pointerdown", (e) => startMove(e, b, el));
       el.querySelector(".grip").addEventListener("pointerdown", (e) => startResize(e, b, el));
       el.querySelector(".x").addEventListener("click", () => { state.boxes.splice(state.boxes.indexOf(b), 1); el.remove(); });
       const req = el.querySelector(".req input");
       if (req) req.addEventListener("change", () => { b.required = req.checked; });
+      const lbl = el.querySelector(".lbl");
+      if (lbl) lbl.addEventListener("input", () => { b.label = lbl.value.trim() || null; });
     }
     el.style.left = (100 * b.x / pg.width) + "%";
     el.style.top = (100 * b.y / pg.height) + "%";
