@@ -110,8 +110,10 @@ class StaffDirectory:
                 must_change_password=must_change_password,
                 created_at=_now(),
             )
-            uow.save("staff_users", user.model_dump(mode="json"))
+            doc = user.model_dump(mode="json")
+            uow.save("staff_users", doc)
             await uow.commit()
+        user.version = doc["version"]
         return user
 
     async def ensure(self, **kwargs: object) -> None:
@@ -131,7 +133,9 @@ class StaffDirectory:
             await uow.commit()
             user.version = doc["version"]
 
-    async def authenticate(self, login: str, password: str) -> tuple[LoginOutcome, StaffUser | None]:
+    async def authenticate(
+        self, login: str, password: str
+    ) -> tuple[LoginOutcome, StaffUser | None]:
         """The same argon2 work whether or not the login exists, so timing tells nothing."""
         now = _now()
         async with self._store.unit_of_work() as uow:

@@ -24,7 +24,9 @@ router = APIRouter(prefix="/console/admin", include_in_schema=False)
 Optional = Annotated[str | None, Form()]
 
 
-async def _users_page(request: Request, session: SessionDep, status: int = 200, **ctx: object) -> Response:
+async def _users_page(
+    request: Request, session: SessionDep, status: int = 200, **ctx: object
+) -> Response:
     users = await staff_directory(request).of_tenant(session.user.tenant_id)
     return render(
         request, "users.html", status, session, active="admin", users=users, roles=ROLES, **ctx
@@ -50,7 +52,11 @@ async def create_user(
     check_csrf(request, session, csrf)
     require(request, session, "admin")
     t = TEXTS[lang(request)]
-    form = {"name": (name or "").strip(), "login_id": (login_id or "").strip(), "email": (email or "").strip()}
+    form = {
+        "name": (name or "").strip(),
+        "login_id": (login_id or "").strip(),
+        "email": (email or "").strip(),
+    }
     chosen: list[Role] = [r for r in ROLES if r in (roles or [])]
     errors: dict[str, str] = {}
     if not form["name"] or len(form["name"]) > 100:
@@ -96,7 +102,9 @@ async def create_user(
 
 
 @router.post("/users/{user_id}/deactivate")
-async def deactivate(request: Request, session: SessionDep, user_id: str, csrf: Optional = None) -> Response:
+async def deactivate(
+    request: Request, session: SessionDep, user_id: str, csrf: Optional = None
+) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
     directory = staff_directory(request)

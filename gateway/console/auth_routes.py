@@ -51,10 +51,14 @@ async def login(
     if errors:
         return render(request, "login.html", 422, errors=errors, login_name=login_name)
     client = request.client.host if request.client else "?"
-    if not request.app.state.login_attempts.allow(client):
-        return render(request, "login.html", 429, error=t["too_many_attempts"], login_name=login_name)
+    attempts = request.app.state.login_attempts
+    if attempts.blocked(client):
+        return render(
+            request, "login.html", 429, error=t["too_many_attempts"], login_name=login_name
+        )
     outcome, user = await staff_directory(request).authenticate(login_name, password)
     if outcome != "ok" or user is None:
+        attempts.failed(client)
         message = {"locked": t["login_locked"], "inactive": t["login_inactive"]}.get(
             outcome, t["login_wrong"]
         )
@@ -127,8 +131,9 @@ async def forgot(request: Request, login_name: Optional = None, csrf: Optional =
     if not login_name:
         return render(request, "forgot.html", 422, errors={"login_name": t["required"]})
     client = request.client.host if request.client else "?"
-    if not request.app.state.login_attempts.allow(client):
+    if request.app.state.login_attempts.blocked(client):
         return render(request, "forgot.html", 429, error=t["too_many_attempts"])
+    request.app.state.login_attempts.failed(client)
     issued = await staff_directory(request).issue_reset(login_name)
     if issued is not None:
         user, token = issued
@@ -174,7 +179,10 @@ async def switch_language(request: Request, to: str, next: str = HOME) -> Respon
     target = next if next.startswith("/") and not next.startswith("//") else HOME
     response = redirect(target)
     response.set_cookie(
-        LANG_COOKIE, "en" if to == "en" else "ja", samesite="lax", secure=secure(request),
+        LANG_COOKIE,
+        "en" if to == "en" else "ja",
+        samesite="lax",
+        secure=secure(request),
         max_age=365 * 86400,
     )
     return response

@@ -103,13 +103,20 @@ async def documents(
     if amount_max and high is None:
         errors["amount_max"] = t["invalid_amount"]
     form = {
-        "status": status, "date_from": date_from, "date_to": date_to, "amount_min": amount_min,
-        "amount_max": amount_max, "counterparty": counterparty, "title": title,
+        "status": status,
+        "date_from": date_from,
+        "date_to": date_to,
+        "amount_min": amount_min,
+        "amount_max": amount_max,
+        "counterparty": counterparty,
+        "title": title,
     }
     page = None
     if not errors:
         try:
-            page = await backends(request).ask(
+            page = await backends(
+                request
+            ).ask(
                 "signing",
                 ListEnvelopes(
                     tenant_id=session.user.tenant_id,
@@ -146,7 +153,9 @@ async def documents(
     )
 
 
-async def _detail(request: Request, session: SessionDep, envelope_id: str, status: int = 200, **ctx: object) -> Response:
+async def _detail(
+    request: Request, session: SessionDep, envelope_id: str, status: int = 200, **ctx: object
+) -> Response:
     envelope = await backends(request).ask(
         "signing", GetEnvelope(tenant_id=session.user.tenant_id, envelope_id=envelope_id)
     )
@@ -173,7 +182,13 @@ async def _type_label(request: Request, contract_type: str) -> str:
 
 
 @router.get("/documents/{envelope_id}")
-async def detail(request: Request, session: SessionDep, envelope_id: str, sent: str | None = None, done: str | None = None) -> Response:
+async def detail(
+    request: Request,
+    session: SessionDep,
+    envelope_id: str,
+    sent: str | None = None,
+    done: str | None = None,
+) -> Response:
     t = TEXTS[lang(request)]
     notice = t["sent_notice"] if sent else (t.get(f"done_{done}") if done else None)
     return await _detail(request, session, envelope_id, notice=notice)
@@ -209,11 +224,19 @@ async def rerequest(request: Request, session: SessionDep, envelope_id: str) -> 
         )
     except ValidationError as exc:
         problem = Problem(GatewayCode.invalid_input, errors=list(exc.errors()))
-        return await _detail(request, session, envelope_id, 422, rerequest_error=_describe(problem, request))
+        return await _detail(
+            request, session, envelope_id, 422, rerequest_error=_describe(problem, request)
+        )
     except Problem as problem:
         if problem.status >= 500 or problem.status == 404:
             raise
-        return await _detail(request, session, envelope_id, problem.status, rerequest_error=_describe(problem, request))
+        return await _detail(
+            request,
+            session,
+            envelope_id,
+            problem.status,
+            rerequest_error=_describe(problem, request),
+        )
     return redirect(f"/console/documents/{envelope_id}?done=rerequest")
 
 
@@ -223,7 +246,13 @@ def _describe(problem: Problem, request: Request) -> str:
 
 
 @router.post("/documents/{envelope_id}/cancel")
-async def cancel(request: Request, session: SessionDep, envelope_id: str, reason: Optional = None, csrf: Optional = None) -> Response:
+async def cancel(
+    request: Request,
+    session: SessionDep,
+    envelope_id: str,
+    reason: Optional = None,
+    csrf: Optional = None,
+) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "send")
     try:
@@ -239,7 +268,9 @@ async def cancel(request: Request, session: SessionDep, envelope_id: str, reason
     except Problem as problem:
         if problem.status >= 500 or problem.status == 404:
             raise
-        return await _detail(request, session, envelope_id, problem.status, cancel_error=_describe(problem, request))
+        return await _detail(
+            request, session, envelope_id, problem.status, cancel_error=_describe(problem, request)
+        )
     return redirect(f"/console/documents/{envelope_id}?done=cancel")
 
 
@@ -253,14 +284,21 @@ async def preview(request: Request, session: SessionDep, envelope_id: str) -> Re
         "document", GetDocument(tenant_id=session.user.tenant_id, document_id=envelope.document_id)
     )
     return render(
-        request, "preview.html", session=session, active="documents", envelope=envelope,
-        document=document, names={p.id: p.name for p in envelope.parties},
+        request,
+        "preview.html",
+        session=session,
+        active="documents",
+        envelope=envelope,
+        document=document,
+        names={p.id: p.name for p in envelope.parties},
         index={p.id: i for i, p in enumerate(envelope.parties)},
     )
 
 
 @router.get("/documents/{envelope_id}/download")
-async def download(request: Request, session: SessionDep, envelope_id: str, inline: int = 0) -> Response:
+async def download(
+    request: Request, session: SessionDep, envelope_id: str, inline: int = 0
+) -> Response:
     """The finished PDF (D5); only staff with the download right (A4)."""
     require(request, session, "download")
     b = backends(request)
@@ -273,12 +311,14 @@ async def download(request: Request, session: SessionDep, envelope_id: str, inli
         "document",
         GetFinishedDocument(tenant_id=session.user.tenant_id, document_id=envelope.document_id),
     )
-    disposition = "inline" if inline else "attachment"
+    disposition = "inline; " if inline else "attachment; "
+    name = quote(finished.filename)
     return StreamingResponse(
         await b.open_blob(finished.blob_id),
         media_type="application/pdf",
         headers={
-            "Content-Disposition": f"{disposition}; filename=\"signed.pdf\"; filename*=UTF-8''{quote(finished.filename)}",
+            "Content-Disposition": disposition
+            + f"filename=\"signed.pdf\"; filename*=UTF-8''{name}",
             "Cache-Control": "private, no-store",
         },
     )

@@ -8,7 +8,6 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.console.wizard_text import WIZARD_TEXTS
 from gateway.console.web import (
     SessionDep,
     backends,
@@ -19,6 +18,7 @@ from gateway.console.web import (
     require,
     tenant_of,
 )
+from gateway.console.wizard_text import WIZARD_TEXTS
 from gateway.refusals import GatewayCode, Problem
 from services.common.blobs import BlobTooLarge
 from services.common.commands import (
@@ -117,7 +117,9 @@ async def upload(
 
 
 @router.get("/send/{document_id}")
-async def wizard(request: Request, session: SessionDep, document_id: str, type: str = "") -> Response:
+async def wizard(
+    request: Request, session: SessionDep, document_id: str, type: str = ""
+) -> Response:
     require(request, session, "send")
     b = backends(request)
     document = await b.ask(
@@ -184,7 +186,9 @@ async def create_and_send(request: Request, session: SessionDep, document_id: st
 
 
 @router.get("/pages/{document_id}/{page}")
-async def page_image(request: Request, session: SessionDep, document_id: str, page: int) -> Response:
+async def page_image(
+    request: Request, session: SessionDep, document_id: str, page: int
+) -> Response:
     """A page as PNG, for the placement step and the preview (own agency only)."""
     b = backends(request)
     image = await b.ask(

@@ -1,27 +1,16 @@
 """Plugging the console into the gateway: its routes, its state, the demo login."""
 
-import hashlib
-import hmac
-
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from gateway.console import admin_routes, auth_routes, document_routes, send_routes
+from gateway.console.demo import DEMO_LOGIN, demo_password
 from gateway.console.mailer import AccountMailer
 from gateway.console.web import AttemptLimiter, Stop
 from gateway.staff import StaffDirectory
 from gateway.tenants import DEMO_TENANT_ID
 from services.common.settings import Settings
 from services.common.store import Store
-
-DEMO_LOGIN = "demo"
-
-
-def demo_password(demo_api_key: str) -> str:
-    """The demo login's password, derived from the demo API key so `./run up` can print it
-    without storing a second secret."""
-    digest = hmac.new(demo_api_key.encode(), b"console demo login", hashlib.sha256).hexdigest()
-    return f"demo{digest[:10]}7"
 
 
 def install(app: FastAPI) -> None:

@@ -10,20 +10,28 @@ Lang = Literal["ja", "en"]
 
 JA: dict[str, str] = {
     "app": "Shomei 電子契約",
+    "tagline": "電子契約",
+    "system": "システム",
     "login_title": "ログイン",
     "login_name": "メールアドレスまたはログインID",
     "password": "パスワード",
     "forgot": "パスワードをお忘れの場合",
     "sign_in": "Sign in",
     "login_wrong": "メールアドレス（ログインID）またはパスワードが正しくありません。",
-    "login_locked": "ログインに続けて失敗したため、アカウントを一時的にロックしました。15分後にもう一度お試しください。",
+    "login_locked": (
+        "ログインに続けて失敗したため、アカウントを一時的にロックしました。"
+        "15分後にもう一度お試しください。"
+    ),
     "login_inactive": "このアカウントは無効です。管理者にお問い合わせください。",
     "too_many_attempts": "ログインの試行が多すぎます。しばらくしてからもう一度お試しください。",
     "csrf_failed": "画面の有効期限が切れました。もう一度操作してください。",
     "required": "入力してください。",
     "logout": "ログアウト",
     "change_password_title": "パスワードの変更",
-    "change_password_lead": "初回ログインのため、パスワードを変更してください。英語、数字の組み合わせ 8 文字以上で設定してください。",
+    "change_password_lead": (
+        "初回ログインのため、パスワードを変更してください。英語、数字の組み合わせ "
+        "8 文字以上で設定してください。"
+    ),
     "current_password": "現在のパスワード",
     "new_password": "新しいパスワード",
     "new_password_again": "新しいパスワード（確認）",
@@ -36,9 +44,15 @@ JA: dict[str, str] = {
     "password_same": "現在とは異なるパスワードを設定してください。",
     "password_changed": "パスワードを変更しました。",
     "forgot_title": "パスワードの再設定",
-    "forgot_lead": "ご登録のメールアドレスまたはログインIDを入力してください。パスワード再設定用のリンクをメールでお送りします。",
+    "forgot_lead": (
+        "ご登録のメールアドレスまたはログインIDを入力してください。パスワード再設定用のリンク"
+        "をメールでお送りします。"
+    ),
     "send_reset": "再設定メールを送信",
-    "reset_sent": "ご登録のメールアドレスに再設定用のリンクを送信しました（ご登録がない場合は送信されません）。",
+    "reset_sent": (
+        "ご登録のメールアドレスに再設定用のリンクを送信しました（ご登録がない場合は送信されま"
+        "せん）。"
+    ),
     "reset_invalid": "このリンクは無効か、有効期限が切れています。もう一度お手続きください。",
     "reset_done": "パスワードを再設定しました。新しいパスワードでログインしてください。",
     "back_to_login": "ログイン画面へ",
@@ -90,7 +104,10 @@ JA: dict[str, str] = {
     "user_deactivated": "ユーザーを無効にしました。",
     "lang_switch": "English",
     "temporary_password": "仮パスワード",
-    "temporary_password_note": "この画面を閉じると仮パスワードは再表示できません。ご本人には「アカウント発行のお知らせ」メールでもお知らせしています。",
+    "temporary_password_note": (
+        "この画面を閉じると仮パスワードは再表示できません。ご本人には「アカウント発行のお知ら"
+        "せ」メールでもお知らせしています。"
+    ),
     "act_created": "作成",
     "act_sent": "送信",
     "act_asked": "署名依頼",
@@ -149,7 +166,9 @@ JA: dict[str, str] = {
     "history_action": "内容",
     "history_actor": "実行者",
     "rerequest": "署名再依頼",
-    "rerequest_lead": "相手方に電子署名の再依頼のメールを送信します。どの相手方に再依頼のメールを送信しますか。",
+    "rerequest_lead": (
+        "相手方に電子署名の再依頼のメールを送信します。どの相手方に再依頼のメールを送信しますか。"
+    ),
     "rerequest_check": "再依頼する",
     "rerequest_button": "再依頼する",
     "cancel_request": "署名依頼の取消",
@@ -161,7 +180,6 @@ JA: dict[str, str] = {
     "audit_broken": "監査記録の整合性が確認できません",
     "audit_digest": "最終ハッシュ",
     "finished_sha256": "締結済みPDFのSHA-256",
-    "contract_type": "契約種別",
     "expires_at": "有効期限",
     "sent_at": "送信日時",
     "created_at": "作成日時",
@@ -185,6 +203,8 @@ JA: dict[str, str] = {
 
 EN: dict[str, str] = {
     "app": "Shomei e-contracts",
+    "tagline": "e-contracts",
+    "system": "system",
     "login_title": "Sign in",
     "login_name": "E-mail address or login ID",
     "password": "Password",
@@ -198,7 +218,9 @@ EN: dict[str, str] = {
     "required": "Please fill this in.",
     "logout": "Sign out",
     "change_password_title": "Change your password",
-    "change_password_lead": "This is your first sign-in: choose a new password of 8 or more letters and digits.",
+    "change_password_lead": (
+        "This is your first sign-in: choose a new password of 8 or more letters and digits."
+    ),
     "current_password": "Current password",
     "new_password": "New password",
     "new_password_again": "New password (again)",
@@ -211,7 +233,9 @@ EN: dict[str, str] = {
     "password_same": "Choose a password different from the current one.",
     "password_changed": "Your password was changed.",
     "forgot_title": "Reset your password",
-    "forgot_lead": "Enter your e-mail address or login ID; we mail you a link to set a new password.",
+    "forgot_lead": (
+        "Enter your e-mail address or login ID; we mail you a link to set a new password."
+    ),
     "send_reset": "Send the reset mail",
     "reset_sent": "If the account exists, a reset link was sent to its e-mail address.",
     "reset_invalid": "This link is invalid or has expired. Please start again.",
@@ -336,7 +360,6 @@ EN: dict[str, str] = {
     "audit_broken": "The audit records do not verify",
     "audit_digest": "Last hash",
     "finished_sha256": "SHA-256 of the finished PDF",
-    "contract_type": "Contract type",
     "expires_at": "Expires",
     "sent_at": "Sent",
     "created_at": "Created",

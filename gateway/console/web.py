@@ -8,8 +8,8 @@ their own cookie.
 
 import secrets
 import time
-from datetime import timedelta
 from collections import defaultdict, deque
+from datetime import timedelta
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -116,7 +116,9 @@ def check_csrf(request: Request, session: Session | None, sent: str | None) -> N
     sent = sent or request.headers.get("x-csrf-token")
     if not expected or not sent or not secrets.compare_digest(expected, sent):
         raise Stop(
-            render(request, "message.html", 403, session, message=TEXTS[lang(request)]["csrf_failed"])
+            render(
+                request, "message.html", 403, session, message=TEXTS[lang(request)]["csrf_failed"]
+            )
         )
 
 
@@ -134,19 +136,23 @@ async def tenant_of(request: Request, session: Session) -> Tenant:
 
 
 class AttemptLimiter:
-    """At most `limit` sign-in attempts per client address in `window` seconds."""
+    """At most `limit` failed sign-ins (or reset requests) per client address in `window`
+    seconds; beyond that the address is refused until the oldest failure ages out."""
 
     def __init__(self, limit: int = 20, window: float = 300.0) -> None:
         self.limit = limit
         self.window = window
         self._seen: dict[str, deque[float]] = defaultdict(deque)
 
-    def allow(self, key: str) -> bool:
-        now = time.monotonic()
+    def _recent(self, key: str) -> deque[float]:
         seen = self._seen[key]
+        now = time.monotonic()
         while seen and seen[0] <= now - self.window:
             seen.popleft()
-        if len(seen) >= self.limit:
-            return False
-        seen.append(now)
-        return True
+        return seen
+
+    def blocked(self, key: str) -> bool:
+        return len(self._recent(key)) >= self.limit
+
+    def failed(self, key: str) -> None:
+        self._recent(key).append(time.monotonic())

@@ -16,11 +16,16 @@ JA: dict[str, str] = {
     "access_code": "アクセスコード",
     "set": "設定する",
     "access_code_hint": "アクセスコードのヒント等",
-    "access_code_help": "「個人」に設定が可能。英数文字で設定します。（文字数制限なし）入居者の生年月日西暦8桁での設定を推奨。",
+    "access_code_help": (
+        "「個人」に設定が可能。英数文字で設定します。（文字数制限なし）"
+        "入居者の生年月日西暦8桁での設定を推奨。"
+    ),
     "hint_placeholder": "アクセスコードは借主様の生年月日です。（西暦8桁 例：19850505）",
     "signer_change": "署名者変更",
     "allow": "許可する",
-    "signer_change_help": "「許可する」にチェックすると署名依頼を受けた人が第三者に署名依頼先を変更可。",
+    "signer_change_help": (
+        "「許可する」にチェックすると署名依頼を受けた人が第三者に署名依頼先を変更可。"
+    ),
     "required_documents": "必要書類",
     "needed": "必要",
     "required_documents_help": "署名時に免許証等の本人確認書類を添付が必須になる。",
@@ -41,14 +46,20 @@ JA: dict[str, str] = {
     "sms": "SMS",
     "sms_help": "携帯電話番号（ハイフンなし）",
     "acquired_on": "携帯番号取得日",
-    "acquired_on_help": "携帯電話番号の所有者が、取得日以降に変わっている場合はSMSの送信を自動的に停止します。（誤送信を未然に防止）",
+    "acquired_on_help": (
+        "携帯電話番号の所有者が、取得日以降に変わっている場合はSMSの送信を自動的に停止します。"
+        "（誤送信を未然に防止）"
+    ),
     "signs": "署名依頼",
     "request": "依頼する",
     "signs_help": "チェックをはずすとすべての署名が完了した後に文書が共有されます。",
     "comment": "コメント",
     "comment_help": "コメントの内容はメールアドレスにのみ通知されます（SMSでは通知されません）",
     "order": "署名順",
-    "order_help": "1番の署名が完了すると2番に署名依頼が通知されます。同じ番号を指定した場合は同時に署名依頼が通知されます。",
+    "order_help": (
+        "1番の署名が完了すると2番に署名依頼が通知されます。同じ番号を指定した場合は同時に署名"
+        "依頼が通知されます。"
+    ),
     "add": "追加",
     "remove": "削除",
     "back": "戻る",
@@ -78,7 +89,10 @@ JA: dict[str, str] = {
     "err_no_signer": "署名依頼をする送信先を 1 つ以上入力してください。",
     "err_fix_above": "入力内容に誤りがあります。赤字の項目を確認してください。",
     "err_signature_missing": "署名ボックスが設定されていない送信先があります：",
-    "place_lead": "送信先を選び、下の部品を文書のページへドラッグしてください。枠の移動・右下の角で大きさの変更ができます。",
+    "place_lead": (
+        "送信先を選び、下の部品を文書のページへドラッグしてください。"
+        "枠の移動・右下の角で大きさの変更ができます。"
+    ),
     "signature_box": "署名ボックス",
     "text_area": "フリーテキストエリア",
     "checkbox": "チェックボックス",
@@ -87,7 +101,10 @@ JA: dict[str, str] = {
     "party": "送信先",
     "delete_box": "削除",
     "page": "ページ",
-    "place_rules": "署名ボックスは送信先ごとに最低1つ設定して下さい。フリーテキストエリア、チェックボックスの設定は任意です。",
+    "place_rules": (
+        "署名ボックスは送信先ごとに最低1つ設定して下さい。フリーテキストエリア、"
+        "チェックボックスの設定は任意です。"
+    ),
     "yes": "あり",
     "no": "なし",
     "none": "—",
@@ -109,7 +126,10 @@ EN: dict[str, str] = {
     "access_code": "Access code",
     "set": "Set",
     "access_code_hint": "Access code hint",
-    "access_code_help": "Individuals only; letters and digits, any length. The date of birth (8 digits) is recommended.",
+    "access_code_help": (
+        "Individuals only; letters and digits, any length. The date of birth (8 "
+        "digits) is recommended."
+    ),
     "hint_placeholder": "The access code is your date of birth (8 digits, e.g. 19850505)",
     "signer_change": "Signer change",
     "allow": "Allow",
@@ -134,7 +154,9 @@ EN: dict[str, str] = {
     "sms": "SMS",
     "sms_help": "Mobile number without hyphens",
     "acquired_on": "Number acquired on",
-    "acquired_on_help": "If the number changed hands after this date, SMS to it stops automatically.",
+    "acquired_on_help": (
+        "If the number changed hands after this date, SMS to it stops automatically."
+    ),
     "signs": "Signature request",
     "request": "Request",
     "signs_help": "Unticked: the party only receives the document after everyone has signed.",
@@ -171,7 +193,10 @@ EN: dict[str, str] = {
     "err_no_signer": "At least one party must be asked to sign.",
     "err_fix_above": "Some entries are wrong: see the red messages.",
     "err_signature_missing": "These parties have no signature box yet:",
-    "place_lead": "Choose a party, then drag a part onto a page. Move a box by dragging it; resize it by its lower right corner.",
+    "place_lead": (
+        "Choose a party, then drag a part onto a page. Move a box by dragging it; "
+        "resize it by its lower right corner."
+    ),
     "signature_box": "Signature box",
     "text_area": "Free-text area",
     "checkbox": "Checkbox",
@@ -180,7 +205,10 @@ EN: dict[str, str] = {
     "party": "Party",
     "delete_box": "Delete",
     "page": "Page",
-    "place_rules": "Each signing party needs at least one signature box; text areas and checkboxes are optional.",
+    "place_rules": (
+        "Each signing party needs at least one signature box; text areas and checkboxes "
+        "are optional."
+    ),
     "yes": "Yes",
     "no": "No",
     "none": "—",

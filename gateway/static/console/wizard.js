@@ -204,7 +204,7 @@
     const fieldErrors = Object.entries(state.errors).filter(([k]) => k.startsWith("/fields")).map(([, m]) => `<p class="field-error">${esc(m)}</p>`).join("");
     const sheets = doc.pages.map((pg, n) => `<figure class="sheet-wrap"><figcaption>${T.page} ${n + 1} / ${doc.pages.length}</figcaption>
       <div class="sheet" data-page="${n + 1}" style="aspect-ratio:${pg.width}/${pg.height}"><img src="/console/pages/${doc.id}/${n + 1}" alt="${T.page} ${n + 1}" draggable="false"></div></figure>`).join("");
-    root.innerHTML = `${state.top ? `<p class="error" role="alert">${esc(state.top)}</p>` : ""}${fieldErrors}
+    root.innerHTML = `${state.top ? `<p class="error place-alert" role="alert" ${state.topMissing ? 'data-missing="1"' : ""}>${esc(state.top)}</p>` : ""}${fieldErrors}
       <div class="place"><aside class="palette card"><p class="help">${T.place_lead}</p><div class="choose">${partyChoice}</div>
         <div class="tile" data-type="signature">${T.signature_box}</div><div class="tile" data-type="text">${T.text_area}</div><div class="tile" data-type="checkbox">${T.checkbox}</div>
         <p class="help">${T.place_rules}</p>
@@ -237,7 +237,7 @@
       sheet.appendChild(el);
       el.addEventListener("pointerdown", (e) => startMove(e, b, el));
       el.querySelector(".grip").addEventListener("pointerdown", (e) => startResize(e, b, el));
-      el.querySelector(".x").addEventListener("click", () => { state.boxes.splice(state.boxes.indexOf(b), 1); el.remove(); });
+      el.querySelector(".x").addEventListener("click", () => { state.boxes.splice(state.boxes.indexOf(b), 1); el.remove(); refreshMissing(); });
       const req = el.querySelector(".req input");
       if (req) req.addEventListener("change", () => { b.required = req.checked; });
       const lbl = el.querySelector(".lbl");
@@ -274,6 +274,7 @@
       clampBox(b);
       state.boxes.push(b);
       drawBox(b);
+      refreshMissing();
     };
     window.addEventListener("pointermove", follow);
     window.addEventListener("pointerup", up);
@@ -330,10 +331,22 @@
   }
   const round = (v) => Math.round(v * 100) / 100;
 
+  function missingSignatures() {
+    return signers().filter((p) => !state.boxes.some((b) => b.party === p && b.type === "signature"));
+  }
+  function refreshMissing() {
+    const alert = root.querySelector(".place-alert");
+    if (!alert || !alert.dataset.missing) return;
+    const missing = missingSignatures();
+    alert.textContent = missing.length ? T.err_signature_missing + " " + missing.map(partyLabel).join("、") : "";
+    alert.hidden = !missing.length;
+    if (!missing.length) state.top = "";
+  }
   async function send() {
-    const missing = signers().filter((p) => !state.boxes.some((b) => b.party === p && b.type === "signature"));
+    const missing = missingSignatures();
     if (missing.length) {
       state.top = T.err_signature_missing + " " + missing.map(partyLabel).join("、");
+      state.topMissing = true;
       renderPlace();
       return;
     }
@@ -350,6 +363,7 @@
       return;
     }
     if (response.ok && body.redirect) { location.assign(body.redirect); return; }
+    state.topMissing = false;
     state.errors = {};
     for (const e of body.errors || []) state.errors[e.pointer] = e.detail;
     state.top = body.detail || T.err_fix_above;
