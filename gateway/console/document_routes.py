@@ -32,7 +32,6 @@ from services.common.queries import (
     ListEnvelopes,
 )
 from services.common.refusals import RefusalCode
-from services.common.settings import Settings
 
 router = APIRouter(prefix="/console", include_in_schema=False)
 Optional = Annotated[str | None, Form()]
@@ -41,9 +40,8 @@ JST = timedelta(hours=9)
 PAGE = 20
 
 
-class PlanSettings(Settings):
-    plan_document_limit: int = 100
-    """文書保管数's limit shown on the dashboard (SHOMEI_PLAN_DOCUMENT_LIMIT)."""
+PLAN_DOCUMENT_LIMIT = 100
+"""文書保管数's limit on the dashboard: plans are not modelled yet, every agency has 100."""
 
 
 @router.get("/")
@@ -52,7 +50,7 @@ async def dashboard(request: Request, session: SessionDep, changed: str | None =
         "signing",
         GetDashboard(
             tenant_id=session.user.tenant_id,
-            plan_limit=PlanSettings().plan_document_limit,
+            plan_limit=PLAN_DOCUMENT_LIMIT,
             latest=10,
         ),
     )

@@ -258,3 +258,32 @@ async def test_roles_and_agencies_bound_what_staff_see_A4(stack, demo):
             assert other.status_code == 404, (suffix, other.status_code)
     finally:
         await acme.aclose()
+
+
+async def test_the_document_list_pages_through_every_envelope_once_D2(stack, demo):
+    http, _ = demo
+    api = {"Authorization": f"Bearer {stack.api_key}"}
+    doc = await http.post(
+        "/api/v1/documents", headers=api, files={"file": ("p.pdf", lease_pdf(1), "application/pdf")}
+    )
+    for n in range(23):
+        made = await http.post(
+            "/api/v1/envelopes",
+            headers=api,
+            json={
+                "title": f"ページ送り {n:02d}",
+                "document_id": doc.json()["id"],
+                "parties": [{"name": "佐藤 一郎", "email": "page@example.jp"}],
+                "fields": [{"party": 0, "page": 1, "x": 100, "y": 100, "width": 60, "height": 60}],
+            },
+        )
+        assert made.status_code == 201
+    seen: list[str] = []
+    response = await http.get("/console/documents", params={"title": "ページ送り"})
+    while True:
+        seen += re.findall(r"<td>(ページ送り \d\d)</td>", response.text)
+        following = re.search(r'href="([^"]+)" data-test="next"', response.text)
+        if not following:
+            break
+        response = await http.get(following.group(1).replace("&amp;", "&"))
+    assert sorted(seen) == [f"ページ送り {n:02d}" for n in range(23)]
