@@ -170,7 +170,7 @@ async def reset(
         return render(request, "reset.html", 422, token=token, errors=errors)
     if await staff_directory(request).redeem_reset(token, new_password or "") is None:
         return render(request, "message.html", 404, message=t["reset_invalid"], login_link=True)
-    return render(request, "message.html", message=t["reset_done"], login_link=True)
+    return render(request, "message.html", message=t["reset_done"], login_link=True, ok=True)
 
 
 @router.get("/console/lang/{to}")

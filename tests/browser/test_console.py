@@ -529,3 +529,37 @@ async def test_boxes_on_a_rotated_page_by_touch_stay_in_its_displayed_frame_S16(
     await context.close()
     if not rotated_frame:
         pytest.skip("touch placement passed; the document service does not report displayed frames")
+
+
+@pytest.mark.skipif(not ACCOUNT_MAILS, reason="notify has no account mails yet")
+async def test_a_forgotten_password_is_reset_through_the_mailed_link_A3(stack, inbox, desk):
+    page = await desk.new_page()
+    await login(page, stack.url, DEMO_LOGIN, demo_password(stack.api_key))
+    await page.get_by_role("link", name="ユーザー管理").click()
+    await page.locator("#u-name").fill("忘れ 次郎")
+    await page.locator("#u-login_id").fill("forgetful")
+    await page.locator("#u-email").fill("forgetful@demo.example")
+    await page.get_by_role("button", name="ユーザーを作成").click()
+
+    other = await desk.browser.new_context(viewport={"width": 1280, "height": 900})
+    page2 = await other.new_page()
+    await page2.goto(stack.url + "/console/login")
+    await page2.get_by_role("link", name="パスワードをお忘れの場合").click()
+    await page2.get_by_label("メールアドレスまたはログインID").fill("forgetful")
+    await page2.get_by_role("button", name="再設定メールを送信").click()
+    assert "送信しました" in await page2.locator("[role=status]").inner_text()
+    await shoot(page2, "forgot-sent")
+    while True:
+        mails = await inbox.wait_for("forgetful@demo.example", "email", 30)
+        links = [re.search(r"https?://\S+/console/reset/[\w-]+", m["body"]) for m in mails]
+        if any(links):
+            break
+    link = next(m.group(0) for m in links if m)
+    await page2.goto(link)
+    await page2.locator("#new_password").fill("Remember2026")
+    await page2.locator("#new_password_again").fill("Remember2026")
+    await page2.get_by_role("button", name="変更する").click()
+    assert "再設定しました" in await page2.locator("[role=alert]").inner_text()
+    await login(page2, stack.url, "forgetful", "Remember2026")
+    assert page2.url.rstrip("/").endswith("/console")
+    await other.close()

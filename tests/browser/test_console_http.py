@@ -287,3 +287,22 @@ async def test_the_document_list_pages_through_every_envelope_once_D2(stack, dem
             break
         response = await http.get(following.group(1).replace("&amp;", "&"))
     assert sorted(seen) == [f"ページ送り {n:02d}" for n in range(23)]
+
+
+async def test_a_reset_request_says_the_same_for_known_and_unknown_logins_A3(stack):
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        csrf = csrf_of((await http.get("/console/forgot")).text)
+        empty = await http.post("/console/forgot", data={"csrf": csrf})
+        assert empty.status_code == 422 and "入力してください" in empty.text
+        known = await http.post("/console/forgot", data={"csrf": csrf, "login_name": "demo"})
+        unknown = await http.post("/console/forgot", data={"csrf": csrf, "login_name": "nobody"})
+        assert known.status_code == unknown.status_code == 200
+        assert "再設定用のリンクを送信しました" in known.text
+        assert known.text.replace("demo", "nobody") == unknown.text.replace("demo", "nobody")
+        invalid = await http.get("/console/reset/not-a-token")
+        assert invalid.status_code == 404 and "無効か、有効期限が切れています" in invalid.text
+        post = await http.post(
+            "/console/reset/not-a-token",
+            data={"csrf": csrf, "new_password": "Abcd12345", "new_password_again": "Abcd12345"},
+        )
+        assert post.status_code == 404
