@@ -64,7 +64,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.backends = Backends(queries, blobs)
         if settings.demo_api_key:
             await app.state.tenants.ensure(
-                Tenant(id=DEMO_TENANT_ID, name="デモ不動産", contact_email="staff@demo.example"),
+                Tenant(
+                    id=DEMO_TENANT_ID,
+                    name="デモ不動産",
+                    contact_email="staff@demo.example",
+                    plan_limit=100,
+                ),
                 settings.demo_api_key,
             )
         await console.start(app, store, settings)

@@ -20,6 +20,7 @@ from gateway.console.web import (
     redirect,
     render,
     require,
+    tenant_of,
 )
 from gateway.refusals import GatewayCode, Problem
 from services.common.commands import CancelEnvelope, ReRequest, ReRequestParty
@@ -40,19 +41,12 @@ JST = timedelta(hours=9)
 PAGE = 20
 
 
-PLAN_DOCUMENT_LIMIT = 100
-"""文書保管数's limit on the dashboard: plans are not modelled yet, every agency has 100."""
-
-
 @router.get("/")
 async def dashboard(request: Request, session: SessionDep, changed: str | None = None) -> Response:
+    tenant = await tenant_of(request, session)
     view = await backends(request).ask(
         "signing",
-        GetDashboard(
-            tenant_id=session.user.tenant_id,
-            plan_limit=PLAN_DOCUMENT_LIMIT,
-            latest=10,
-        ),
+        GetDashboard(tenant_id=tenant.id, plan_limit=tenant.plan_limit, latest=10),
     )
     notice = TEXTS[lang(request)]["password_changed"] if changed else None
     return render(

@@ -127,7 +127,9 @@ async def wizard(
     )
     types = (await b.ask("signing", ListContractTypes())).types
     chosen = next((t for t in types if t.id == type), types[0])
+    tenant = await tenant_of(request, session)
     boot: dict[str, Any] = {
+        "certificate_option": tenant.certificate_option,
         "document": document.model_dump(mode="json"),
         "contract_type": chosen.model_dump(mode="json"),
         "types": [t.model_dump(mode="json") for t in types],
@@ -171,6 +173,7 @@ async def create_and_send(request: Request, session: SessionDep, document_id: st
                 parties=body.parties,
                 fields=body.fields,
                 contract_type=body.contract_type,
+                certificate_option=tenant.certificate_option,
                 reminders=body.reminders,
                 document_info=body.document_info,
                 context=context,

@@ -105,7 +105,7 @@
     for (const role of ROLES) {
       const ps = state.parties.filter((p) => p.role === role);
       h += `<div class="role" data-role-section="${role}"><div class="role-head"><h3>${T["role_" + role]}</h3>`;
-      if (role === "own_company") h += `<span class="help">${T.own_company_note}</span>`;
+      if (role === "own_company" && !boot.certificate_option) h += `<span class="help">${T.own_company_note}</span>`;
       else h += `<button type="button" class="small" data-add="${role}">${T.add}</button>`;
       h += `</div>` + ps.map(partyCard).join("") + `</div>`;
     }
