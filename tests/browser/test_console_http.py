@@ -306,3 +306,37 @@ async def test_a_reset_request_says_the_same_for_known_and_unknown_logins_A3(sta
             data={"csrf": csrf, "new_password": "Abcd12345", "new_password_again": "Abcd12345"},
         )
         assert post.status_code == 404
+
+
+async def test_re_request_and_cancel_refusals_are_shown_on_the_detail_page_D4_B3(stack, demo):
+    http, csrf = demo
+    api = {"Authorization": f"Bearer {stack.api_key}"}
+    doc = await http.post(
+        "/api/v1/documents", headers=api, files={"file": ("c.pdf", lease_pdf(1), "application/pdf")}
+    )
+    made = await http.post(
+        "/api/v1/envelopes",
+        headers=api,
+        json={
+            "title": "取消の確認",
+            "document_id": doc.json()["id"],
+            "send": True,
+            "parties": [{"name": "佐藤 一郎", "email": "cancel@example.jp"}],
+            "fields": [{"party": 0, "page": 1, "x": 100, "y": 100, "width": 60, "height": 60}],
+        },
+    )
+    envelope = made.json()
+    path = f"/console/documents/{envelope['id']}"
+    party = envelope["parties"][0]["id"]
+    nobody = await http.post(f"{path}/rerequest", data={"csrf": csrf})
+    assert nobody.status_code == 422 and "相手方を選んでください" in nobody.text
+    bad = await http.post(
+        f"{path}/rerequest", data={"csrf": csrf, "party": party, f"email-{party}": "not-mail"}
+    )
+    assert bad.status_code == 422 and "メールアドレス" in bad.text
+    cancelled = await http.post(f"{path}/cancel", data={"csrf": csrf, "reason": "条件変更のため"})
+    assert cancelled.status_code == 303
+    page = await http.get(cancelled.headers["location"])
+    assert "署名依頼を取り消しました" in page.text and "取消" in page.text
+    again = await http.post(f"{path}/cancel", data={"csrf": csrf})
+    assert again.status_code == 409 and 'role="alert"' in again.text
