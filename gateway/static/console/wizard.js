@@ -248,6 +248,7 @@
     el.style.width = (100 * b.width / pg.width) + "%";
     el.style.height = (100 * b.height / pg.height) + "%";
     el.style.setProperty("--c", color(b.party));
+    el.classList.toggle("flip", b.x + b.width / 2 > pg.width / 2);
     el.querySelector(".fbox-label").textContent = `${partyLabel(b.party)}・${T[{ signature: "signature_box", text: "text_area", checkbox: "checkbox" }[b.type]]}`;
   }
   function startNew(e) {
