@@ -21,8 +21,10 @@ from gateway.api import routes as api
 from gateway.api import verify as verify_api
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
+from gateway.console import setup as console
 from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.signer import routes as signer
+from gateway.staff import COLLECTIONS as STAFF_COLLECTIONS
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
 from gateway.upload_limit import UploadLimit
 from services.common import telemetry
@@ -52,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(settings.store, "gateway", COLLECTIONS)
+        store = open_store(settings.store, "gateway", COLLECTIONS + STAFF_COLLECTIONS)
         blobs = open_blob_store(settings)
         queries = QueryClient(settings.amqp_url, settings.query_timeout)
         await store.open()
@@ -62,11 +64,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.backends = Backends(queries, blobs)
         if settings.demo_api_key:
             await app.state.tenants.ensure(
-                Tenant(id=DEMO_TENANT_ID, name="デモ不動産", contact_email="staff@demo.example"),
+                Tenant(
+                    id=DEMO_TENANT_ID,
+                    name="デモ不動産",
+                    contact_email="staff@demo.example",
+                    plan_limit=100,
+                ),
                 settings.demo_api_key,
             )
+        await console.start(app, store, settings)
         log.info("gateway ready on %s", settings.public_url)
         yield
+        await console.stop(app)
         await queries.close()
         await blobs.close()
         await store.close()
@@ -103,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(page_api.router)
     app.include_router(verify.router)
     app.include_router(seal_gallery.router)
+    console.install(app)
 
     app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
     app.middleware("http")(telemetry.http_span)

@@ -28,6 +28,7 @@ from deploy.local.cluster import RabbitCluster
 from deploy.local.ports import port_in_use
 from deploy.local.rabbit import RabbitNode, RabbitNodeError
 from deploy.local.supervisor import ChildDied, Supervisor, tail
+from gateway.console.demo import DEMO_LOGIN, demo_password
 from services.common import failover
 from services.common.settings import Settings, settings_env, settings_from, variable
 
@@ -343,6 +344,7 @@ def banner(config: UpConfig, key: str) -> str:
 Shomei is running.
 
   gateway      {url}
+  staff login  {DEMO_LOGIN} / {demo_password(key)}   (the staff console at {url}/)
   API docs     {url}/docs
   demo API key {key}
                (Authorization: Bearer …; kept in {_show(config.var_dir / "demo-api-key")})
