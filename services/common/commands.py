@@ -14,6 +14,7 @@ from services.common.values import (
     DocumentInfo,
     FieldType,
     IdDocument,
+    IdImage,
     PageSize,
     PartyKind,
     PartyRole,
@@ -314,6 +315,21 @@ class ChangeSigner(Command[SignerView]):
     """The new signer's e-mail address."""
     phone: str | None = Field(default=None, max_length=20)
     """The new signer's mobile number (no hyphens)."""
+    context: SignerContext = SignerContext()
+    """Where the request came from."""
+
+
+class AttachIdentityDocuments(Command[SignerView]):
+    """The signer attaches photos of the identity documents the sender asked for (S10, G3);
+    the gateway has checked each image and stored it as a blob."""
+
+    kind: Literal["signing.attach_identity"] = "signing.attach_identity"
+    token: str
+    """The link's token."""
+    session: str | None = None
+    """The access session from the signer's cookie, if any."""
+    images: list[IdImage] = Field(min_length=1, max_length=10)
+    """The photos, each naming its document and side; they replace any attached before."""
     context: SignerContext = SignerContext()
     """Where the request came from."""
 

@@ -39,6 +39,25 @@ IdDocument = Literal[
     "drivers_license", "passport", "my_number_card", "residence_card", "health_insurance_card"
 ]
 """必要書類 (S10): 運転免許証（裏表）, パスポート, マイナンバーカード, 在留カード, 健康保険証."""
+IdSide = Literal["front", "back", "page"]
+"""Which side of an identity document a photo shows; a passport has one page."""
+
+
+class IdImage(BaseModel):
+    """A photo of an identity document the signer attached (S10, G3), kept as a blob."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    kind: IdDocument
+    """Which document."""
+    side: IdSide
+    """front, back, or page (a passport)."""
+    blob_id: str
+    """The image's blob (JPEG, PNG or HEIC, checked by its first bytes)."""
+    content_type: Literal["image/jpeg", "image/png", "image/heic"]
+    """What the first bytes say the image is."""
+
+
 ConsentAnswer = Literal["given", "refused"]
 """37条書面の電子交付 (S18): consent given or refused."""
 

@@ -18,6 +18,7 @@ from services.common.values import (
     EnvelopeStatus,
     FieldType,
     IdDocument,
+    IdImage,
     PageSize,
     PartyKind,
     PartyRole,
@@ -227,6 +228,8 @@ class PartyView(Model):
     """The party who took over after a signer change (S14)."""
     consent: ConsentAnswer | None = None
     """37条書面の電子交付 (S18): given, refused, or not answered (yet)."""
+    identity_documents: list[IdImage] = Field(default_factory=list)
+    """Photos of identity documents the signer attached (S10, G3)."""
     consent_at: datetime | None = None
     """When the consent was answered (UTC)."""
     decline_reason: str | None = None
@@ -360,6 +363,25 @@ class SignerPartyView(Model):
     """The 37条 consent screen is due: signed, rental type, tenant or landlord (S18, G6)."""
     consent: ConsentAnswer | None = None
     """The answer given, if any."""
+    identity_documents: list[IdImage] = Field(default_factory=list)
+    """Photos of identity documents attached so far (S10, G3)."""
+
+
+class MarkView(Model):
+    """What an earlier party put in a box, drawn over the page for the next signer (G4)."""
+
+    id: str
+    """The field's id."""
+    type: FieldType
+    """signature (the seal), text or checkbox."""
+    placement: Placement
+    """Where, in PDF points on the page as displayed: origin top-left, y downward."""
+    text: str | None = None
+    """The text entered."""
+    checked: bool | None = None
+    """The check mark."""
+    seal_blob_id: str | None = None
+    """The seal pressed; the gateway's signer route streams it."""
 
 
 class SignerView(Model):
@@ -383,6 +405,10 @@ class SignerView(Model):
     """The party the link belongs to."""
     fields: list[FieldView]
     """This party's boxes."""
+    marks: list[MarkView] = Field(default_factory=list)
+    """What the parties who already signed put in their boxes."""
+    completed_at: datetime | None = None
+    """When the finished contract was made (the download is offered for a while after)."""
 
 
 class AccessCodeChecked(Model):

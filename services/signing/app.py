@@ -11,6 +11,7 @@ from typing import Any
 from services.common import fonts
 from services.common.commands import (
     AnswerConsent,
+    AttachIdentityDocuments,
     CancelEnvelope,
     ChangeSigner,
     CorrectDocumentInfo,
@@ -77,6 +78,7 @@ runtime.answer(
         DeclineAsParty: handlers.decline,
         ChangeSigner: handlers.change_signer,
         AnswerConsent: handlers.consent,
+        AttachIdentityDocuments: handlers.attach_identity,
     },
     serial_key=envelope_key,
 )

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from services.common.commands import (
     AnswerConsent,
+    AttachIdentityDocuments,
     CancelEnvelope,
     ChangeSigner,
     CorrectDocumentInfo,
@@ -215,6 +216,15 @@ class SigningHandlers:
             new_token=new_secret,
             link_for=self._link_for,
         )
+        repo.save(envelope)
+        return signer_view(envelope, party_id, session_hash)
+
+    async def attach_identity(self, q: AttachIdentityDocuments, uow: UnitOfWork) -> SignerView:
+        repo = EnvelopeRepository(uow, q.correlation_id)
+        envelope, party_id, serial = await repo.by_token(q.token)
+        session_hash = _hash(q.session)
+        who = _signer(q.context, envelope.party(party_id).name)
+        envelope.attach_identity_by_link(party_id, serial, session_hash, q.images, self._now(), who)
         repo.save(envelope)
         return signer_view(envelope, party_id, session_hash)
 

@@ -13,11 +13,18 @@ from datetime import datetime
 from services.common.commands import FieldInput, PartyInput
 from services.common.messages import RefusalError, Refused
 from services.common.refusals import RefusalCode
-from services.common.values import ContractType, DocumentInfo, PageSize, ReminderSettings
+from services.common.values import (
+    ContractType,
+    DocumentInfo,
+    IdImage,
+    PageSize,
+    ReminderSettings,
+)
 from services.signing.access import MAX_ACCESS_ATTEMPTS, Access, AccessAttempt
 from services.signing.changes import Changes
 from services.signing.consent import Consent
 from services.signing.fields import field_problems, new_field
+from services.signing.identity import Identity
 from services.signing.parties import OWN_SIDE, Party, new_party, party_problems
 from services.signing.schedule import Schedule
 from services.signing.state import LinkFor, NewId, Who
@@ -26,7 +33,7 @@ from services.signing.workflow import Workflow
 __all__ = ["MAX_ACCESS_ATTEMPTS", "AccessAttempt", "Envelope", "LinkFor", "NewId", "Who"]
 
 
-class Envelope(Workflow, Access, Changes, Consent, Schedule):
+class Envelope(Workflow, Access, Changes, Consent, Schedule, Identity):
     # --- creation (S1–S16) -------------------------------------------------------------
 
     @classmethod
@@ -184,6 +191,18 @@ class Envelope(Workflow, Access, Changes, Consent, Schedule):
         )
         if party.consent is not None:
             self.log(now, f"consent_{party.consent}", who, party)
+
+    def attach_identity_by_link(
+        self,
+        party_id: str,
+        serial: int,
+        session_hash: str | None,
+        images: list[IdImage],
+        now: datetime,
+        who: Who,
+    ) -> None:
+        party = self.by_link(party_id, serial)
+        self.attach_identity(party, self.has_access(party_id, session_hash), images, now, who)
 
     def decline(
         self,

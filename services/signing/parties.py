@@ -17,6 +17,7 @@ from services.common.values import (
     Channel,
     ConsentAnswer,
     IdDocument,
+    IdImage,
     PartyKind,
     PartyRole,
     PartyStatus,
@@ -59,6 +60,8 @@ class Party(BaseModel):
     access_code_valid: bool = True
     access_code_hint: str | None
     required_documents: list[IdDocument] = []
+    identity_documents: list[IdImage] = []
+    """Photos the signer attached (S10, G3)."""
     comment: str | None
     signer_change_allowed: bool = False
     status: PartyStatus

@@ -8,6 +8,7 @@ from services.common.views import (
     EnvelopeView,
     FieldView,
     HistoryEntryView,
+    MarkView,
     PartyView,
     SignerPartyView,
     SignerView,
@@ -75,6 +76,7 @@ def _party_view(envelope: Envelope, party: Party) -> PartyView:
         consent=party.consent,
         consent_at=party.consent_at,
         decline_reason=party.decline_reason,
+        identity_documents=party.identity_documents,
         history=[
             HistoryEntryView(at=e.at, action=e.action, ip=e.ip, user_agent=e.user_agent)
             for e in envelope.audit.for_party(party.id)
@@ -112,9 +114,29 @@ def signer_view(envelope: Envelope, party_id: str, session_hash: str | None) -> 
             required_documents=party.required_documents,
             consent_asked=envelope.consent_asked(party),
             consent=party.consent,
+            identity_documents=party.identity_documents,
         ),
         fields=[_field_view(f) for f in envelope.fields if f.party_id == party_id],
+        marks=_marks(envelope, party_id),
+        completed_at=envelope.completed_at,
     )
+
+
+def _marks(envelope: Envelope, party_id: str) -> list[MarkView]:
+    """Boxes of the other parties who signed: the next signer sees the contract as it is."""
+    signed = {p.id for p in envelope.parties if p.status == "signed" and p.id != party_id}
+    return [
+        MarkView(
+            id=f.id,
+            type=f.type,
+            placement=f.placement,
+            text=f.text,
+            checked=f.checked,
+            seal_blob_id=f.seal_blob_id,
+        )
+        for f in envelope.fields
+        if f.party_id in signed
+    ]
 
 
 def summary_view(doc: dict[str, Any]) -> EnvelopeSummaryView:

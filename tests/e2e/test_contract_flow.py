@@ -10,6 +10,7 @@ import subprocess
 import httpx
 import pytest
 
+from tests.support import signer
 from tests.support.pdfs import lease_pdf
 
 pytestmark = pytest.mark.e2e
@@ -129,17 +130,19 @@ async def test_contract_flow_end_to_end(stack, inbox, tmp_path):
         assert "生年月日" in page.text
         denied = await signer1.get(f"{link1}/pages/1")
         assert denied.status_code == 403
-        wrong = await signer1.post(f"{link1}/access-code", data={"code": "11111111"})
+        wrong = await signer.post(signer1, link1, "access-code", {"code": "11111111"})
         assert wrong.status_code == 403 and "あと4回" in wrong.text
-        right = await signer1.post(f"{link1}/access-code", data={"code": "19850505"})
+        right = await signer.post(signer1, link1, "access-code", {"code": "19850505"})
         assert right.status_code == 303
         page = await signer1.get(link1)
-        assert "押印して署名する" in page.text
+        assert "押印" in page.text and 'id="sign"' in page.text
         image = await signer1.get(f"{link1}/pages/1")
         assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
         seal = await signer1.get(f"{link1}/seal")
         assert seal.status_code == 200 and seal.content.startswith(b"\x89PNG")
-        signed = await signer1.post(f"{link1}/sign", data={})
+        unsealed = await signer.post(signer1, link1, "sign", {"agree": "1"})
+        assert unsealed.status_code == 422 and "押印欄" in unsealed.text
+        signed = await signer.sign(signer1, link1, {})
         assert signed.status_code == 303
         done = await signer1.get(link1)
         assert "署名が完了しました" in done.text
@@ -148,8 +151,8 @@ async def test_contract_flow_end_to_end(stack, inbox, tmp_path):
     [mail2] = await wait_for_mail(inbox, "suzuki@example.jp")
     link2 = signer_link(mail2)
     async with httpx.AsyncClient(timeout=30) as signer2:
-        assert "押印して署名する" in (await signer2.get(link2)).text
-        assert (await signer2.post(f"{link2}/sign", data={})).status_code == 303
+        assert 'id="sign"' in (await signer2.get(link2)).text
+        assert (await signer.sign(signer2, link2, {})).status_code == 303
 
     # 6–7. finished: history with times, download, pdfsig says valid and whole document
     async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=30) as api:

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.e2e.test_contract_flow import signer_link, wait_for_mail, wait_for_status
+from tests.support import signer
 from tests.support.pdfs import lease_pdf
 
 pytestmark = pytest.mark.e2e
@@ -159,7 +160,7 @@ async def test_rental_with_guarantor_end_to_end(stack, inbox):
     # G2: five wrong codes lock the tenant; the sender is told by mail
     async with httpx.AsyncClient(timeout=30) as tenant:
         for _ in range(5):
-            wrong = await tenant.post(f"{tenant_link}/access-code", data={"code": "00000000"})
+            wrong = await signer.post(tenant, tenant_link, "access-code", {"code": "00000000"})
         assert wrong.status_code == 423
         assert (await tenant.get(tenant_link)).status_code == 423
     locked_mail = await wait_for_subject(inbox, SENDER, f"賃貸借契約書 {t}")
@@ -180,45 +181,53 @@ async def test_rental_with_guarantor_end_to_end(stack, inbox):
     # G4: the tenant signs with the text filled and consents (S18); the guarantor ticks
     async with httpx.AsyncClient(timeout=30) as tenant:
         assert (
-            await tenant.post(f"{tenant_link}/access-code", data={"code": "19850505"})
+            await signer.post(tenant, tenant_link, "access-code", {"code": "19850505"})
         ).status_code == 303
+        assert "本人確認書類" in (await tenant.get(tenant_link)).text
+        photos = {
+            f"img_drivers_license_{side}": (f"{side}.jpg", signer.jpeg(), "image/jpeg")
+            for side in ("front", "back")
+        }
+        attached = await signer.post(tenant, tenant_link, "identity", {}, files=photos)
+        assert attached.status_code == 303, attached.text
         page = (await tenant.get(tenant_link)).text
         [text_id] = field_ids(page, "text")
-        empty = await tenant.post(f"{tenant_link}/sign", data={})
+        empty = await signer.sign(tenant, tenant_link, {})
         assert empty.status_code == 422
-        signed = await tenant.post(
-            f"{tenant_link}/sign",
-            data={f"text_{text_id}": "東京都港区1-1", "article37_consent": "yes"},
+        signed = await signer.sign(
+            tenant, tenant_link, {f"text_{text_id}": "東京都港区1-1", "article37_consent": "yes"}
         )
         assert signed.status_code == 303
     async with httpx.AsyncClient(timeout=30) as guarantor:
         page = (await guarantor.get(guarantor_link)).text
         [check_id] = field_ids(page, "check")
         assert (
-            await guarantor.post(f"{guarantor_link}/sign", data={f"check_{check_id}": "on"})
+            await signer.sign(guarantor, guarantor_link, {f"check_{check_id}": "on"})
         ).status_code == 303
 
     # S14: the landlord hands over; the new landlord signs and refuses the consent (G6)
     landlord_link = await last_link(inbox, f"landlord-{t}@example.jp", 1)
     async with httpx.AsyncClient(timeout=30) as landlord:
-        bad_change = await landlord.post(
-            f"{landlord_link}/change-signer", data={"name": "鈴木 一郎", "email": "<x@y.jp>"}
+        bad_change = await signer.post(
+            landlord, landlord_link, "change-signer", {"name": "鈴木 一郎", "email": "<x@y.jp>"}
         )
         assert bad_change.status_code == 422
-        changed = await landlord.post(
-            f"{landlord_link}/change-signer",
-            data={"name": "鈴木 一郎", "email": f"landlord2-{t}@example.jp"},
+        changed = await signer.post(
+            landlord,
+            landlord_link,
+            "change-signer",
+            {"name": "鈴木 一郎", "email": f"landlord2-{t}@example.jp"},
         )
         assert changed.status_code == 303
         assert (await landlord.get(landlord_link)).status_code == 410
     new_landlord = await last_link(inbox, f"landlord2-{t}@example.jp", 1)
     async with httpx.AsyncClient(timeout=30) as landlord:
-        assert (await landlord.post(f"{new_landlord}/sign", data={})).status_code == 303
+        assert (await signer.sign(landlord, new_landlord, {})).status_code == 303
         assert "37条書面" in (await landlord.get(new_landlord)).text
         assert (
-            await landlord.post(f"{new_landlord}/consent", data={"answer": "no"})
+            await signer.post(landlord, new_landlord, "consent", {"answer": "no"})
         ).status_code == 303
-        twice = await landlord.post(f"{new_landlord}/consent", data={"answer": "yes"})
+        twice = await signer.post(landlord, new_landlord, "consent", {"answer": "yes"})
         assert twice.status_code == 409
 
     # G7: completed; every party and the share-only company get the finished contract
@@ -302,17 +311,19 @@ async def test_decline_cancel_parallel_codes_reminder_and_expiry(stack, inbox):
     # G4: decline with a reason ends the envelope
     link = await last_link(inbox, f"decline-{t}@example.jp", 1)
     async with httpx.AsyncClient(timeout=30) as party:
-        assert (await party.post(f"{link}/decline", data={"reason": ""})).status_code == 422
+        assert (await signer.post(party, link, "decline", {"reason": ""})).status_code == 422
         assert (
-            await party.post(f"{link}/decline", data={"reason": "金額が違います"})
+            await signer.post(party, link, "decline", {"reason": "金額が違います"})
         ).status_code == 303
-        assert (await party.post(f"{link}/sign", data={})).status_code in (409, 403)
+        assert (await signer.sign(party, link, {})).status_code in (409, 403)
 
     # G2: forty wrong codes at once: no 500, exactly five counted, then locked
     link = await last_link(inbox, f"coded-{t}@example.jp", 1)
     async with httpx.AsyncClient(timeout=60) as party:
+        await party.get(link)
+        form = {"code": "1111", "csrf": signer.csrf_of(party) or ""}
         answers = await asyncio.gather(
-            *(party.post(f"{link}/access-code", data={"code": "1111"}) for _ in range(40))
+            *(party.post(f"{link}/access-code", data=form) for _ in range(40))
         )
     assert sorted({a.status_code for a in answers}) == [403, 423]
 

@@ -1,0 +1,24 @@
+"""Identity documents (必要書類, S10, G3): the signer attaches photos of the documents the
+sender asked for before reading the contract; the sender sees them with the party."""
+
+from datetime import datetime
+
+from services.common.messages import Refused
+from services.common.refusals import RefusalCode
+from services.common.values import IdImage
+from services.signing.parties import Party
+from services.signing.state import EnvelopeState, Who
+
+
+class Identity(EnvelopeState):
+    def attach_identity(
+        self, party: Party, has_access: bool, images: list[IdImage], now: datetime, who: Who
+    ) -> None:
+        """Only a document the sender asked for; a new set replaces the earlier one."""
+        self._signable(party, has_access)
+        if any(image.kind not in party.required_documents for image in images):
+            raise Refused(RefusalCode.invalid_request)
+        party.identity_documents = list(images)
+        self.log(
+            now, "identity_attached", who, party, kinds=",".join(sorted({i.kind for i in images}))
+        )
