@@ -109,6 +109,7 @@ MESSAGES = {
     "party_replaced": "The signer was changed, so this link no longer works.",
     "consent_not_applicable": "No Article 37 consent is needed for this contract.",
     "consent_already_answered": "The Article 37 consent was already answered.",
+    "id_document_not_asked": "The sender did not ask for this identity document.",
     "access_code_required": "Enter the access code first.",
     "already_signed": "You have already signed this contract.",
     "not_your_turn": "It is not your turn to sign yet.",

@@ -128,6 +128,7 @@ MESSAGES = {
     "party_replaced": "署名者が変更されたため、このリンクは無効になりました。",
     "consent_not_applicable": "37条書面の電子交付の同意は、この契約では不要です。",
     "consent_already_answered": "37条書面の電子交付の同意は回答済みです。",
+    "id_document_not_asked": "送信者から依頼されていない本人確認書類です。",
     "access_code_required": "アクセスコードを入力してください。",
     "already_signed": "この契約書には署名済みです。",
     "not_your_turn": "まだ署名の順番ではありません。",

@@ -99,7 +99,7 @@ async def attach_identity(request: Request, token: str) -> Response:
                 )
         if errors:
             unique = list(dict.fromkeys(errors))
-            return page(request, token, "signer/html", 422, view=view, errors=unique)
+            return page(request, token, "signer/identity.html", 422, view=view, errors=unique)
         await backends(request).ask(
             "signing",
             AttachIdentityDocuments(

@@ -5,7 +5,7 @@ from fastapi import Request
 from fastapi.responses import RedirectResponse, Response
 
 from gateway.backends import Backends
-from gateway.refusals import Problem
+from gateway.refusals import Problem, describe
 from gateway.signer.web import language, page
 from services.common.commands import OpenSignerLink, SignerContext
 from services.common.links import SIGNER_PAGES
@@ -38,10 +38,12 @@ def state_page(request: Request, token: str, state: str, status: int, **ctx: obj
 
 def refused(request: Request, token: str, exc: Problem) -> Response:
     """A refusal on a signer link: the page for its state; any unknown link looks the same."""
+    lang = language(request)
     if exc.code in NOT_FOUND:
-        return state_page(request, token, "not_found", 404)
+        message = describe(RefusalCode.link_invalid, {}, lang)
+        return state_page(request, token, "not_found", 404, message=message)
     if exc.code == RefusalCode.party_replaced:
-        return state_page(request, token, "replaced", 410)
+        return state_page(request, token, "replaced", 410, message=exc.message(lang))
     return page(
         request,
         token,

@@ -105,6 +105,7 @@ class RefusalCode(StrEnum):
     party_replaced = "party_replaced"
     consent_not_applicable = "consent_not_applicable"
     consent_already_answered = "consent_already_answered"
+    id_document_not_asked = "id_document_not_asked"
     access_code_required = "access_code_required"
     already_signed = "already_signed"
     not_your_turn = "not_your_turn"

@@ -17,7 +17,7 @@ class Identity(EnvelopeState):
         """Only a document the sender asked for; a new set replaces the earlier one."""
         self._signable(party, has_access)
         if any(image.kind not in party.required_documents for image in images):
-            raise Refused(RefusalCode.invalid_request)
+            raise Refused(RefusalCode.id_document_not_asked)
         party.identity_documents = list(images)
         self.log(
             now, "identity_attached", who, party, kinds=",".join(sorted({i.kind for i in images}))
