@@ -12,6 +12,7 @@ from pypdf import PdfReader, PdfWriter
 
 from tests.e2e.test_contract_flow import wait_for_status
 from tests.support import pdfs
+from tests.support import signer as signer_pages
 
 pytestmark = pytest.mark.e2e
 
@@ -63,7 +64,7 @@ async def test_verify_page_on_a_phone_b2(stack, inbox, phone, tmp_path: Path):
     [mail] = await inbox.wait_for("verify@example.jp", "email", 30)
     link = re.search(r"https?://\S+/s/[A-Za-z0-9_\-]+", mail["body"]).group(0)
     async with httpx.AsyncClient(timeout=60) as signer:
-        assert (await signer.post(f"{link}/sign", data={})).status_code == 303
+        assert (await signer_pages.sign(signer, link, {})).status_code == 303
     headers = {"Authorization": f"Bearer {stack.api_key}"}
     async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=60) as api:
         await wait_for_status(api, envelope_id, "completed")

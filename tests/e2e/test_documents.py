@@ -13,6 +13,7 @@ from pypdf import PdfReader, PdfWriter
 
 from tests.e2e.test_contract_flow import signer_link, wait_for_mail, wait_for_status
 from tests.support import pdfs
+from tests.support import signer as signer_pages
 from tests.support.stack import create_tenant
 
 pytestmark = pytest.mark.e2e
@@ -76,7 +77,7 @@ async def sign_by_link(inbox, email: str, count: int) -> None:
     link = signer_link(mails[-1])
     async with httpx.AsyncClient(timeout=60) as signer:
         assert (await signer.get(f"{link}/pages/1")).status_code == 200
-        assert (await signer.post(f"{link}/sign", data={})).status_code == 303
+        assert (await signer_pages.sign(signer, link, {})).status_code == 303
 
 
 async def test_rotated_landscape_contract_two_envelopes_and_verify_s16_g7_b2(
