@@ -29,6 +29,7 @@ from bench.fleet import Fleet
 from deploy.local.catcher import Catcher
 from deploy.local.cluster import RabbitCluster
 from tests.support.pdfs import lease_pdf
+from tests.support.signer import CSRF, SEAL
 
 RETRYABLE = {502, 503, 504}
 CODE = "19850505"
@@ -120,6 +121,13 @@ class Client:
             await asyncio.sleep(0.5)
 
 
+async def signer_form(client: "Client", signer: httpx.AsyncClient, path: str) -> tuple[str, list[str]]:
+    """The page's CSRF token and its seal boxes, as the signer's browser reads them."""
+    page = await client.call(signer, "GET", path, (200,))
+    match = CSRF.search(page.text)
+    return (match.group(1) if match else ""), SEAL.findall(page.text)
+
+
 def link_path(mail: dict) -> str:
     match = re.search(r"https?://[^/\s]+(/s/[A-Za-z0-9_\-]+)", mail["body"])
     if not match:
@@ -152,10 +160,13 @@ async def one_envelope(
         path = link_path(mails[-1])
         async with httpx.AsyncClient(timeout=30) as signer:
             if code:
+                csrf, _ = await signer_form(client, signer, path)
                 await client.call(
-                    signer, "POST", f"{path}/access-code", (303,), data={"code": code}
+                    signer, "POST", f"{path}/access-code", (303,), data={"code": code, "csrf": csrf}
                 )
-            await client.call(signer, "POST", f"{path}/sign", (303, 409), data={})
+            csrf, seals = await signer_form(client, signer, path)
+            data = {f"seal_{field}": "1" for field in seals} | {"agree": "1", "csrf": csrf}
+            await client.call(signer, "POST", f"{path}/sign", (303, 409), data=data)
     while True:
         envelope = (
             await client.call(api, "GET", f"/api/v1/envelopes/{envelope_id}", (200,))

@@ -15,6 +15,7 @@ from tests.e2e.test_contract_flow import parties_and_fields, signer_link, wait_f
 from tests.support.otlp import OtlpReceiver
 from tests.support.pdfs import lease_pdf
 from tests.support.rabbit import vhost
+from tests.support.signer import post, sign
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.e2e
@@ -71,8 +72,8 @@ async def sign_one_contract(stack: Stack, catcher: Catcher) -> None:
         link = signer_link(mail)
         async with httpx.AsyncClient(timeout=30) as signer:
             if code:
-                await signer.post(f"{link}/access-code", data={"code": code})
-            assert (await signer.post(f"{link}/sign", data={})).status_code == 303
+                await post(signer, link, "access-code", {"code": code})
+            assert (await sign(signer, link, {})).status_code == 303
     await wait_for_mail(catcher.inbox, second, count=2, timeout=60)
 
 
