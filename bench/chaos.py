@@ -121,7 +121,9 @@ class Client:
             await asyncio.sleep(0.5)
 
 
-async def signer_form(client: "Client", signer: httpx.AsyncClient, path: str) -> tuple[str, list[str]]:
+async def signer_form(
+    client: "Client", signer: httpx.AsyncClient, path: str
+) -> tuple[str, list[str]]:
     """The page's CSRF token and its seal boxes, as the signer's browser reads them."""
     page = await client.call(signer, "GET", path, (200,))
     match = CSRF.search(page.text)
