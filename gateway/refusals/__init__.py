@@ -35,6 +35,15 @@ class GatewayCode(StrEnum):
     invalid_input = "invalid_input"
     not_found = "not_found"
     method_not_allowed = "method_not_allowed"
+    scope_missing = "scope_missing"
+    rate_limited = "rate_limited"
+    body_too_large = "body_too_large"
+    """params: limit_kb."""
+    idempotency_key_reused = "idempotency_key_reused"
+    idempotency_in_progress = "idempotency_in_progress"
+    bad_request = "bad_request"
+    server_error = "server_error"
+    api_key_not_found = "api_key_not_found"
 
 
 Code = RefusalCode | GatewayCode
@@ -104,6 +113,18 @@ STATUS: dict[str, int] = {
     GatewayCode.invalid_input: 422,
     GatewayCode.not_found: 404,
     GatewayCode.method_not_allowed: 405,
+    GatewayCode.scope_missing: 403,
+    GatewayCode.rate_limited: 429,
+    GatewayCode.body_too_large: 413,
+    GatewayCode.idempotency_key_reused: 422,
+    GatewayCode.idempotency_in_progress: 409,
+    GatewayCode.bad_request: 400,
+    GatewayCode.server_error: 500,
+    GatewayCode.api_key_not_found: 404,
+    RefusalCode.webhook_not_found: 404,
+    RefusalCode.delivery_not_found: 404,
+    RefusalCode.invalid_webhook_url: 422,
+    RefusalCode.invalid_event_types: 422,
 }
 
 

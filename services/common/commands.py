@@ -21,7 +21,7 @@ from services.common.views import (
 class Input(BaseModel):
     """What a caller typed: unknown fields are refused, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True)
 
 
 # --- document ---------------------------------------------------------------------------

@@ -92,3 +92,9 @@ class RefusalCode(StrEnum):
     seal_image_dimensions = "seal_image_dimensions"
     """params: min_px, max_px."""
     seal_image_blank = "seal_image_blank"
+    # webhooks
+    webhook_not_found = "webhook_not_found"
+    delivery_not_found = "delivery_not_found"
+    invalid_webhook_url = "invalid_webhook_url"
+    invalid_event_types = "invalid_event_types"
+    """params: allowed (comma-separated)."""

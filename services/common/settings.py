@@ -152,6 +152,43 @@ class Settings(BaseSettings):
         host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
         return f"http://{host}:{self.gateway_port}"
 
+    max_json_bytes: int = 1024 * 1024
+    """Largest request body the API reads that is not a file upload (413 beyond it)."""
+    idempotency_hours: float = 24.0
+    """How long an `Idempotency-Key` answers a retry with the first answer."""
+    idempotency_lock_seconds: float = 60.0
+    """How long a request holds its key before a crashed gateway's claim may be taken over."""
+    rate_limit_window_seconds: int = 60
+    """The fixed window the request limits count in."""
+    rate_limit_per_key: int = 1200
+    """Requests one API key may make per window."""
+    rate_limit_per_tenant: int = 3000
+    """Requests all of one agency's API keys together may make per window."""
+
+    webhook_timeout: float = 10.0
+    """Seconds one webhook delivery attempt may take before it counts as failed."""
+    webhook_retry_delays: tuple[float, ...] = (
+        5,
+        30,
+        120,
+        600,
+        1800,
+        3600,
+        7200,
+        14400,
+        28800,
+        43200,
+        43200,
+        43200,
+        43200,
+        43200,
+    )
+    """Seconds before each retry of a failed webhook delivery: about 3 days in all."""
+    webhook_secret_overlap_hours: float = 24.0
+    """How long a rotated webhook secret keeps signing beside the new one."""
+    webhook_prefetch: int = 64
+    """Webhook deliveries one worker attempts at the same time."""
+
     @property
     def blob_url(self) -> str:
         if self.blobs:
