@@ -15,10 +15,12 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import dev, seal_gallery, verify
+from gateway.api import keys as api_keys
 from gateway.api import pages as page_api
 from gateway.api import routes as api
 from gateway.api import seals
 from gateway.api import verify as verify_api
+from gateway.api import webhooks as api_webhooks
 from gateway.api.edge import ApiEdge, BodyTooLarge
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
@@ -115,6 +117,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(seals.router)
+    app.include_router(api_webhooks.router)
+    app.include_router(api_keys.router)
     app.include_router(signer.router)
     app.include_router(dev.router)
     app.include_router(verify_api.router)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from services.common.messages import Query
 from services.common.views import (
+    DeliveryListView,
     DocumentView,
     EnvelopeView,
     FinishedDocumentView,
@@ -14,6 +15,7 @@ from services.common.views import (
     PageImageView,
     SealView,
     VerifyView,
+    WebhookListView,
 )
 
 
@@ -97,3 +99,26 @@ class GetSealImage(Query[SealView]):
     """The agency asking; another agency's seal is not found."""
     seal_id: str
     """The uploaded seal."""
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+
+class ListWebhooks(Query[WebhookListView]):
+    """The agency's webhook subscriptions."""
+
+    kind: Literal["webhooks.list"] = "webhooks.list"
+    tenant_id: str
+    """The agency asking."""
+
+
+class ListDeliveries(Query[DeliveryListView]):
+    """A subscription's recent deliveries with each attempt's outcome."""
+
+    kind: Literal["webhooks.deliveries"] = "webhooks.deliveries"
+    tenant_id: str
+    """The agency asking; another agency's subscription is not found."""
+    webhook_id: str
+    """The subscription."""
+    limit: int = 50
+    """How many, newest first."""
