@@ -147,7 +147,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         code = HTTP_CODES.get(exc.status_code)
         if code is None:
             return await http_exception_handler(request, exc)
-        return _problem(request, Problem(code))
+        response = _problem(request, Problem(code))
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception) -> Response:

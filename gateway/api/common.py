@@ -9,7 +9,7 @@ from gateway.refusals import ProblemDetails
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-COMMON_STATUSES = (401, 403, 404, 409, 413, 422, 429, 502, 503)
+COMMON_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429, 502, 503)
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

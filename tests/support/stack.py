@@ -57,6 +57,8 @@ class Stack:
             "SHOMEI_DEMO_API_KEY": self.api_key,
             "SHOMEI_LOG_LEVEL": "INFO",
             "SHOMEI_WEBHOOK_RETRY_DELAYS": "[0.5, 1, 2, 4]",
+            "SHOMEI_RATE_LIMIT_PER_KEY": "100000",
+            "SHOMEI_RATE_LIMIT_PER_TENANT": "100000",
             **(extra_env or {}),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
