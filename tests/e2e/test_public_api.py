@@ -212,3 +212,14 @@ async def test_bad_inputs_are_problems_never_framework_errors(stack):
             content=b"{",
         )
         assert not_json.status_code == 422 and not_json.json()["code"] == "invalid_input"
+
+
+async def test_a_page_preview_is_a_png_of_the_page_as_displayed_d5(stack):
+    headers = bearer(stack.api_key)
+    async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
+        document_id = await upload(http, headers)
+        preview = await http.get(f"/api/v1/documents/{document_id}/pages/1", headers=headers)
+        assert preview.status_code == 200 and preview.headers["content-type"] == "image/png"
+        assert preview.content.startswith(b"\x89PNG")
+        missing = await http.get(f"/api/v1/documents/{document_id}/pages/9", headers=headers)
+        assert missing.status_code == 404 and missing.json()["code"] == "page_not_found"

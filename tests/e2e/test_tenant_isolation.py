@@ -38,6 +38,7 @@ async def test_another_agency_sees_nothing_of_ours_on_any_endpoint(stack):
             ("GET", f"/api/v1/envelopes/{envelope_id}", None),
             ("POST", f"/api/v1/envelopes/{envelope_id}/send", None),
             ("GET", f"/api/v1/envelopes/{envelope_id}/download", None),
+            ("GET", f"/api/v1/documents/{document_id}/pages/1", None),
             (
                 "POST",
                 "/api/v1/envelopes",
