@@ -21,7 +21,7 @@ from gateway.api import routes as api
 from gateway.api import seals
 from gateway.api import verify as verify_api
 from gateway.api import webhooks as api_webhooks
-from gateway.api.edge import ApiEdge, BodyTooLarge
+from gateway.api.edge import ApiEdge, BodyTooLarge, describe_edge
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
 from gateway.idempotency import COLLECTIONS as IDEMPOTENCY_COLLECTIONS
@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_api_docs(app)
     app.state.settings = settings
     plain_openapi = app.openapi
-    app.openapi = lambda: api.problems_as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    app.openapi = lambda: describe_edge(api.problems_as_problem_json(plain_openapi()))  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)

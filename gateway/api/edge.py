@@ -250,3 +250,26 @@ class _Recorder:
             for k, v in self.headers
             if k.decode("latin-1").lower() in KEPT_HEADERS
         ]
+
+
+IDEMPOTENCY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": False,
+    "description": (
+        "Makes a retry safe: the same key with the same body within 24 h creates nothing and "
+        "answers the first answer again; with another body, 422; while the first runs, 409."
+    ),
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+}
+
+
+def describe_edge(schema: dict[str, Any]) -> dict[str, Any]:
+    """Every POST of the API takes `Idempotency-Key`; the document says so."""
+    for path, methods in schema.get("paths", {}).items():
+        post = methods.get("post")
+        if path.startswith("/api/") and path not in PUBLIC and post is not None:
+            parameters = post.setdefault("parameters", [])
+            if IDEMPOTENCY_PARAMETER not in parameters:
+                parameters.append(IDEMPOTENCY_PARAMETER)
+    return schema
