@@ -162,7 +162,11 @@ class ApiEdge:
         if answer.status is None or answer.status >= 500 or answer.status == 413:
             await records.release(claim)
             return
-        await _drain(hashing)
+        try:
+            await _drain(hashing)
+        except BodyTooLarge:
+            await records.release(claim)
+            return
         await records.finish(
             claim, digest.hexdigest(), answer.status, answer.kept_headers(), bytes(answer.body)
         )
