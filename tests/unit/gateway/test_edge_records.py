@@ -11,7 +11,7 @@ import pytest
 from gateway.idempotency import COLLECTIONS as IDEMPOTENCY
 from gateway.idempotency import IdempotencyRecords, Outcome
 from gateway.ratelimit import COLLECTIONS as RATES
-from gateway.ratelimit import RateLimiter
+from gateway.ratelimit import SHARDS, RateLimiter
 from services.common.store import Store, open_store
 
 
@@ -71,17 +71,23 @@ async def test_a_released_or_abandoned_claim_may_be_taken_again(two_gateways):
     assert crashed.outcome is Outcome.claimed
 
 
-async def test_the_limit_is_exact_across_two_gateways_counting_concurrently(two_gateways):
+async def test_two_gateways_counting_at_once_keep_close_to_the_limit_and_exact_one_by_one(
+    two_gateways,
+):
     limiters = [RateLimiter(s, 60) for s in two_gateways]
     now = 1_800_000_000.0
-    budgets = await asyncio.gather(
-        *(limiters[i % 2].hit({"key:a": 30, "tenant:t": 1000}, now=now) for i in range(45))
+    burst = await asyncio.gather(
+        *(limiters[i % 2].hit({"key:a": 30, "tenant:t": 1000}, now=now) for i in range(120))
     )
-    assert sum(not b.exceeded for b in budgets) == 30
-    assert {b.limit for b in budgets if b.exceeded} == {30}
-    assert min(b.remaining for b in budgets) == 0
-    assert {b.reset_seconds for b in budgets} == {60 - int(now % 60)}
-    fresh = await limiters[0].hit({"key:a": 30, "tenant:t": 1000}, now=now + 60)
-    assert not fresh.exceeded and fresh.remaining == 29
-    tenant_bound = await limiters[1].hit({"key:b": 30, "tenant:t": 46}, now=now)
-    assert tenant_bound.limit == 46 and tenant_bound.remaining == 0, "the agency's budget is shared"
+    passed = sum(not b.exceeded for b in burst)
+    assert 30 <= passed <= 30 + 2 * SHARDS, "a burst neither shuts everyone out nor runs far past"
+    assert {b.limit for b in burst if b.exceeded} == {30}
+    assert {b.reset_seconds for b in burst} == {60 - int(now % 60)}
+    later = now + 60
+    steady = [
+        await limiters[i % 2].hit({"key:a": 30, "tenant:t": 1000}, now=later) for i in range(35)
+    ]
+    assert [b.exceeded for b in steady] == [False] * 30 + [True] * 5, "exact one at a time"
+    assert [b.remaining for b in steady[:3]] == [29, 28, 27]
+    tenant_bound = await limiters[1].hit({"key:b": 100, "tenant:t": 36}, now=later)
+    assert tenant_bound.limit == 36 and tenant_bound.remaining == 0, "the agency's budget is shared"
