@@ -124,6 +124,36 @@ class Settings(BaseSettings):
         "Mincho, then Noto CJK",
     )
     log_level: str = Field("INFO", description="log level of every process")
+    max_json_bytes: int = Field(
+        1024 * 1024, description="largest API request body that is not an upload, in bytes"
+    )
+    idempotency_hours: float = Field(
+        24.0, description="how long an `Idempotency-Key` answers a retry with the first answer"
+    )
+    idempotency_lock_seconds: float = Field(
+        60.0,
+        description="how long a running request holds its `Idempotency-Key` before another "
+        "gateway may take it over (a gateway that died mid-request)",
+    )
+    rate_limit_window_seconds: int = Field(60, description="the window API requests count in")
+    rate_limit_per_key: int = Field(1200, description="API requests one key may make per window")
+    rate_limit_per_tenant: int = Field(
+        3000, description="API requests all of one agency's keys together may make per window"
+    )
+    webhook_timeout: float = Field(
+        10.0, description="seconds one webhook attempt may take before it counts as failed"
+    )
+    webhook_retry_delays: tuple[float, ...] = Field(
+        (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200, 43200, 43200, 43200),
+        description="seconds before each retry of a failed webhook delivery (JSON list; about "
+        "3 days in all); one delay queue each, so a changed entry means deleting that queue",
+    )
+    webhook_secret_overlap_hours: float = Field(
+        24.0, description="how long a rotated webhook secret keeps signing beside the new one"
+    )
+    webhook_prefetch: int = Field(
+        64, description="webhook deliveries one worker attempts at the same time"
+    )
     python: str = Field(
         "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"
     )
@@ -151,43 +181,6 @@ class Settings(BaseSettings):
         """Where this machine reaches the gateway (a wildcard host means loopback)."""
         host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
         return f"http://{host}:{self.gateway_port}"
-
-    max_json_bytes: int = 1024 * 1024
-    """Largest request body the API reads that is not a file upload (413 beyond it)."""
-    idempotency_hours: float = 24.0
-    """How long an `Idempotency-Key` answers a retry with the first answer."""
-    idempotency_lock_seconds: float = 60.0
-    """How long a request holds its key before a crashed gateway's claim may be taken over."""
-    rate_limit_window_seconds: int = 60
-    """The fixed window the request limits count in."""
-    rate_limit_per_key: int = 1200
-    """Requests one API key may make per window."""
-    rate_limit_per_tenant: int = 3000
-    """Requests all of one agency's API keys together may make per window."""
-
-    webhook_timeout: float = 10.0
-    """Seconds one webhook delivery attempt may take before it counts as failed."""
-    webhook_retry_delays: tuple[float, ...] = (
-        5,
-        30,
-        120,
-        600,
-        1800,
-        3600,
-        7200,
-        14400,
-        28800,
-        43200,
-        43200,
-        43200,
-        43200,
-        43200,
-    )
-    """Seconds before each retry of a failed webhook delivery: about 3 days in all."""
-    webhook_secret_overlap_hours: float = 24.0
-    """How long a rotated webhook secret keeps signing beside the new one."""
-    webhook_prefetch: int = 64
-    """Webhook deliveries one worker attempts at the same time."""
 
     @property
     def blob_url(self) -> str:
