@@ -163,6 +163,14 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("webhook_retry_delays", mode="before")
+    @classmethod
+    def _delays_from_text(cls, value: object) -> object:
+        """`[5, 30]` from the environment, or `(5.0, 30.0)` as a child gets it back."""
+        if isinstance(value, str):
+            return tuple(float(v) for v in value.strip("[]() ").split(",") if v.strip())
+        return value
+
     @model_validator(mode="after")
     def _derived(self) -> Self:
         """Fill the empty fields that follow others."""
