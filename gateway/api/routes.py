@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, File, Path, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,7 @@ from services.common.commands import (
     PartyInput,
     SendEnvelope,
 )
-from services.common.queries import GetDocument, GetEnvelope, GetFinishedDocument, GetPageImage
+from services.common.queries import GetDocument, GetEnvelope, GetFinishedDocument
 from services.common.refusals import RefusalCode
 from services.common.views import DocumentView, EnvelopeView
 
@@ -89,28 +89,6 @@ async def upload_document(
 )
 async def get_document(document_id: str, tenant: TenantDep, b: BackendsDep) -> DocumentView:
     return await b.ask("document", GetDocument(tenant_id=tenant.id, document_id=document_id))
-
-
-@router.get(
-    "/documents/{document_id}/pages/{page}",
-    summary="A page preview, as PNG (D5)",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"image/png": {}}, "description": "The page as displayed."}},
-)
-async def page_preview(
-    document_id: str,
-    page: Annotated[int, Path(ge=1, le=10_000, description="Page number, from 1.")],
-    tenant: TenantDep,
-    b: BackendsDep,
-) -> StreamingResponse:
-    image = await b.ask(
-        "document", GetPageImage(tenant_id=tenant.id, document_id=document_id, page=page)
-    )
-    return StreamingResponse(
-        await b.open_blob(image.blob_id),
-        media_type="image/png",
-        headers={"Cache-Control": "private, max-age=3600"},
-    )
 
 
 @router.post(
