@@ -269,8 +269,14 @@ IDEMPOTENCY_PARAMETER = {
 
 
 def describe_edge(schema: dict[str, Any]) -> dict[str, Any]:
-    """Every POST of the API takes `Idempotency-Key`; the document says so."""
+    """Every POST of the API takes `Idempotency-Key`, and a public path's key is optional;
+    the document says so."""
     for path, methods in schema.get("paths", {}).items():
+        if path in PUBLIC:
+            for operation in methods.values():
+                security = operation.get("security", [])
+                if {} not in security:
+                    operation["security"] = [{}, *security]
         post = methods.get("post")
         if path.startswith("/api/") and path not in PUBLIC and post is not None:
             parameters = post.setdefault("parameters", [])
