@@ -19,31 +19,31 @@ EXAMPLES = 5
 """Per operation and mode: about a minute for the whole API."""
 
 
+def fuzz(operation, mode: GenerationMode, base_url: str, headers: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    excluded = [st_checks.positive_data_acceptance]
+    if "multipart/form-data" in str(operation.definition.raw.get("requestBody", {})):
+        excluded.append(st_checks.negative_data_rejection)
+
+    @given(case=operation.as_strategy(generation_mode=mode))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=True,
+        database=None,
+    )
+    def run(case):  # type: ignore[no-untyped-def]
+        case.call_and_validate(
+            base_url=base_url, headers=headers, timeout=30, excluded_checks=excluded
+        )
+
+    run()
+
+
 def test_no_server_error_and_every_answer_matches_its_schema(stack):  # type: ignore[no-untyped-def]
     schema = schemathesis.openapi.from_url(f"{stack.url}/openapi.json")
-    headers = bearer(stack.api_key)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
     for operation in operations:
-        excluded = [st_checks.positive_data_acceptance]
-        if "multipart/form-data" in str(operation.definition.raw.get("requestBody", {})):
-            excluded.append(st_checks.negative_data_rejection)
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
-
-            @given(case=operation.as_strategy(generation_mode=mode))
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                suppress_health_check=list(HealthCheck),
-                derandomize=True,
-                database=None,
-            )
-            def run(case):  # type: ignore[no-untyped-def]
-                case.call_and_validate(
-                    base_url=stack.url,
-                    headers=headers,
-                    timeout=30,
-                    excluded_checks=excluded,
-                )
-
-            run()
+            fuzz(operation, mode, stack.url, bearer(stack.api_key))
