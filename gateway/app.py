@@ -16,9 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import dev, seal_gallery, verify
 from gateway.api import keys as api_keys
+from gateway.api import listing, seals
 from gateway.api import pages as page_api
 from gateway.api import routes as api
-from gateway.api import seals
 from gateway.api import verify as verify_api
 from gateway.api import webhooks as api_webhooks
 from gateway.api.edge import ApiEdge, BodyTooLarge, describe_edge
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(seals.router)
+    app.include_router(listing.router)
     app.include_router(api_webhooks.router)
     app.include_router(api_keys.router)
     app.include_router(signer.router)

@@ -82,6 +82,7 @@ STATUS: dict[str, int] = {
     RefusalCode.field_size: 422,
     RefusalCode.signature_box_required: 422,
     RefusalCode.envelope_not_found: 404,
+    RefusalCode.invalid_cursor: 422,
     RefusalCode.already_sent: 409,
     RefusalCode.not_signed: 409,
     RefusalCode.link_invalid: 404,

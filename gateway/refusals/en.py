@@ -58,6 +58,9 @@ MESSAGES = {
     "field_size": "Field {field_number}: each side must be between {min} and {max} pt.",
     "signature_box_required": "Party {party_number} ({party_name}) needs a signature box.",
     "envelope_not_found": "The signature request was not found.",
+    "invalid_cursor": (
+        "The cursor is not valid: pass `next_cursor` of the previous page as it is."
+    ),
     "already_sent": "This signature request was already sent.",
     "not_signed": "Not every party has signed yet.",
     # the signer

@@ -69,6 +69,9 @@ MESSAGES = {
     "field_size": "署名欄{field_number}：大きさは縦横とも{min}〜{max}ptにしてください。",
     "signature_box_required": "送信先{party_number}（{party_name}）の署名欄を配置してください。",
     "envelope_not_found": "署名依頼が見つかりません。",
+    "invalid_cursor": (
+        "カーソルが正しくありません。前のページの next_cursor をそのまま渡してください。"
+    ),
     "already_sent": "この署名依頼は送信済みです。",
     "not_signed": "全員の署名が完了していません。",
     # the signer

@@ -3,12 +3,17 @@
 The service answers on `<service>.query`; `kind` picks the handler.
 """
 
+from datetime import datetime
 from typing import Literal
 
+from pydantic import Field
+
 from services.common.messages import Query
+from services.common.values import EnvelopeStatus
 from services.common.views import (
     DeliveryListView,
     DocumentView,
+    EnvelopePageView,
     EnvelopeView,
     FinishedDocumentView,
     HealthView,
@@ -122,3 +127,25 @@ class ListDeliveries(Query[DeliveryListView]):
     """The subscription."""
     limit: int = 50
     """How many, newest first."""
+
+
+class ListEnvelopes(Query[EnvelopePageView]):
+    """The agency's envelopes, newest first, filtered by every condition given (D2)."""
+
+    kind: Literal["signing.list"] = "signing.list"
+    tenant_id: str
+    """The agency asking."""
+    statuses: list[EnvelopeStatus] = Field(default_factory=list, max_length=7)
+    """Any of these statuses; empty: all."""
+    created_from: datetime | None = None
+    """Created at or after (UTC)."""
+    created_before: datetime | None = None
+    """Created before (UTC)."""
+    counterparty: str | None = Field(default=None, max_length=200)
+    """A party's name, e-mail address or phone number contains this."""
+    title: str | None = Field(default=None, max_length=200)
+    """文書名 contains this (case-insensitive for Latin letters)."""
+    cursor: str | None = Field(default=None, max_length=200)
+    """`next_cursor` of the previous page."""
+    limit: int = Field(default=50, ge=1, le=200)
+    """Page size (1–200)."""

@@ -61,6 +61,7 @@ class RefusalCode(StrEnum):
     signature_box_required = "signature_box_required"
     """params: party, party_name."""
     envelope_not_found = "envelope_not_found"
+    invalid_cursor = "invalid_cursor"
     already_sent = "already_sent"
     not_signed = "not_signed"
     # the signer (G1–G7)

@@ -389,3 +389,27 @@ class DeliveryListView(Model):
 
     items: list[DeliveryView]
     """The deliveries."""
+
+
+class EnvelopeSummaryView(Model):
+    """One line of the envelope list (D2)."""
+
+    id: str
+    """The envelope's id."""
+    title: str
+    """文書名."""
+    status: EnvelopeStatus
+    """Where it stands."""
+    created_at: datetime
+    """When it was created (UTC)."""
+    sent_at: datetime | None = None
+    """When it was sent (UTC)."""
+
+
+class EnvelopePageView(Model):
+    """A page of the envelope list, newest first; pass `next_cursor` for the next."""
+
+    items: list[EnvelopeSummaryView]
+    """Up to `limit` envelopes."""
+    next_cursor: str | None = None
+    """Opaque; null on the last page."""

@@ -18,9 +18,10 @@ from services.common.events import (
     PartySigned,
 )
 from services.common.links import signer_link
-from services.common.queries import GetEnvelope
+from services.common.queries import GetEnvelope, ListEnvelopes
 from services.common.runtime import ServiceRuntime
 from services.signing.credentials import AccessCodes, access_code_key
+from services.signing.envelope_list import list_envelopes
 from services.signing.handlers import SigningHandlers
 from services.signing.repository import COLLECTIONS
 
@@ -34,6 +35,7 @@ runtime.answer(
         CreateEnvelope: handlers.create_envelope,
         SendEnvelope: handlers.send,
         GetEnvelope: handlers.get,
+        ListEnvelopes: list_envelopes,
         OpenSignerLink: handlers.open_link,
         VerifyAccessCode: handlers.verify_access_code,
         SignAsParty: handlers.sign,

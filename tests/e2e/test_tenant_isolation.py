@@ -54,6 +54,10 @@ async def test_another_agency_sees_nothing_of_ours_on_any_endpoint(stack):
             response = await http.request(method, path, headers=theirs, json=body)
             assert response.status_code == 404, (method, path, response.text)
             assert response.json()["code"] in ("document_not_found", "envelope_not_found")
+        listed = await http.get("/api/v1/envelopes", headers=theirs)
+        assert envelope_id not in {e["id"] for e in listed.json()["items"]}
+        searched = await http.get("/api/v1/envelopes", headers=theirs, params={"title": "契約"})
+        assert envelope_id not in {e["id"] for e in searched.json()["items"]}
         # and ours is untouched: still a draft, still ours
         mine = await http.get(f"/api/v1/envelopes/{envelope_id}", headers=ours)
         assert mine.json()["status"] == "draft"
