@@ -12,6 +12,7 @@ longer than the lock time (a gateway died mid-request) may be taken over.
 """
 
 import hashlib
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -21,6 +22,11 @@ from services.common.store import Collection, ConcurrencyConflict, Store
 
 COLLECTIONS = (Collection("idempotency", indexed=("tenant_id",)),)
 KEY_MAX = 255
+
+request_key: ContextVar[str | None] = ContextVar("shomei_idempotency_key", default=None)
+"""The running request's record id (agency and key hashed), while it runs: the commands it
+sends carry it on, so a service answers a retried command with its first reply even when
+the gateway never heard that reply (a timeout)."""
 
 
 def valid_key(key: str) -> bool:

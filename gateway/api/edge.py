@@ -15,7 +15,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.idempotency import Claim, IdempotencyRecords, Outcome, valid_key
+from gateway.idempotency import Claim, IdempotencyRecords, Outcome, request_key, valid_key
 from gateway.ratelimit import Budget, RateLimiter
 from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.tenants import Caller, TenantDirectory
@@ -154,11 +154,14 @@ class ApiEdge:
             await _replay(claim, send)
             return
         answer = _Recorder(send)
+        token = request_key.set(claim.record["id"])
         try:
             await self.app(scope, hashing, answer.send)
         except BaseException:
             await records.release(claim)
             raise
+        finally:
+            request_key.reset(token)
         if answer.status is None or answer.status >= 500 or answer.status == 413:
             await records.release(claim)
             return
