@@ -2,6 +2,7 @@
 broker delay queues until accepted, one receiver's hang never delaying another's, secrets
 rotated with both signing for a while, and a delivery sent again on request."""
 
+import asyncio
 import json
 
 import httpx
@@ -30,6 +31,21 @@ async def subscribe(http, headers, url: str, events: list[str]) -> dict:  # type
     webhook = response.json()
     assert webhook["secret"].startswith("whsec_")
     return webhook
+
+
+async def settled(http, headers, webhook_id: str, count: int) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The deliveries once the service has recorded each one's last attempt."""
+
+    async def poll() -> list[dict]:
+        while True:
+            response = await http.get(f"/api/v1/webhooks/{webhook_id}/deliveries", headers=headers)
+            assert response.status_code == 200, response.text
+            items = response.json()["items"]
+            if len(items) == count and all(d["status"] == "succeeded" for d in items):
+                return items
+            await asyncio.sleep(0.1)
+
+    return await asyncio.wait_for(poll(), 60)
 
 
 async def test_each_event_is_accepted_once_signed_after_failures_and_a_hang_delays_no_one(stack):
@@ -72,11 +88,8 @@ async def test_each_event_is_accepted_once_signed_after_failures_and_a_hang_dela
         assert sorted(e["data"]["envelope_id"] for e in events) == sorted(sent)
         assert all("tenant_id" not in e["data"] for e in events)
 
-        deliveries = await http.get(
-            f"/api/v1/webhooks/{hooks['flaky']['id']}/deliveries", headers=headers
-        )
-        assert deliveries.status_code == 200, deliveries.text
-        for delivery in deliveries.json()["items"]:
+        deliveries = await settled(http, headers, hooks["flaky"]["id"], 3)
+        for delivery in deliveries:
             assert delivery["status"] == "succeeded"
             assert [a["ok"] for a in delivery["attempts"]] == [False, False, False, True]
             assert [a["status_code"] for a in delivery["attempts"]] == [500, 500, 500, 204]
