@@ -271,10 +271,19 @@ IDEMPOTENCY_PARAMETER = {
 }
 
 
+EDGE_STATUSES = ("400", "401", "413", "429")
+"""What the edge may answer on any operation, before or beside the route."""
+
+
 def describe_edge(schema: dict[str, Any]) -> dict[str, Any]:
     """Every POST of the API takes `Idempotency-Key`, and a public path's key is optional;
     the document says so."""
     for path, methods in schema.get("paths", {}).items():
+        for operation in methods.values() if path.startswith("/api/") else ():
+            responses = operation.get("responses", {})
+            problem = responses.get("422")
+            for status in EDGE_STATUSES if problem else ():
+                responses.setdefault(status, problem)
         if path in PUBLIC:
             for operation in methods.values():
                 security = operation.get("security", [])
