@@ -12,7 +12,7 @@ from pathlib import Path
 
 from faststream.specification import AsyncAPI
 
-SERVICES = ("document", "signing", "seal", "notify")
+SERVICES = ("document", "signing", "seal", "notify", "webhooks")
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "asyncapi"
 
 

@@ -15,18 +15,24 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import callbacks, dev, seal_gallery, verify
-from gateway.api import messages, seals
+from gateway.api import keys as api_keys
+from gateway.api import listing, messages, seals
 from gateway.api import pages as page_api
 from gateway.api import routes as api
 from gateway.api import verify as verify_api
+from gateway.api import webhooks as api_webhooks
+from gateway.api.edge import ApiEdge, BodyTooLarge, describe_edge
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
 from gateway.console import setup as console
+from gateway.idempotency import COLLECTIONS as IDEMPOTENCY_COLLECTIONS
+from gateway.idempotency import IdempotencyRecords
+from gateway.ratelimit import COLLECTIONS as RATE_COLLECTIONS
+from gateway.ratelimit import RateLimiter
 from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.signer import routes as signer
 from gateway.staff import COLLECTIONS as STAFF_COLLECTIONS
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
-from gateway.upload_limit import UploadLimit
 from services.common import telemetry
 from services.common.blobs import open_blob_store
 from services.common.rpc import QueryClient
@@ -48,19 +54,35 @@ async def _connect(client: QueryClient, attempts: int = 30) -> None:
             await asyncio.sleep(1)
 
 
+HTTP_CODES = {
+    400: GatewayCode.bad_request,
+    404: GatewayCode.not_found,
+    405: GatewayCode.method_not_allowed,
+    500: GatewayCode.server_error,
+}
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     telemetry.setup("gateway", settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = open_store(settings.store, "gateway", COLLECTIONS + STAFF_COLLECTIONS)
+        store = open_store(
+            settings.store,
+            "gateway",
+            (*COLLECTIONS, *STAFF_COLLECTIONS, *IDEMPOTENCY_COLLECTIONS, *RATE_COLLECTIONS),
+        )
         blobs = open_blob_store(settings)
         queries = QueryClient(settings.amqp_url, settings.query_timeout)
         await store.open()
         await blobs.open()
         await _connect(queries)
         app.state.tenants = TenantDirectory(store)
+        app.state.limiter = RateLimiter(store, settings.rate_limit_window_seconds)
+        app.state.idempotency = IdempotencyRecords(
+            store, settings.idempotency_hours, settings.idempotency_lock_seconds
+        )
         app.state.backends = Backends(queries, blobs)
         if settings.demo_api_key:
             await app.state.tenants.ensure(
@@ -99,13 +121,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_api_docs(app)
     app.state.settings = settings
     plain_openapi = app.openapi
-    app.openapi = lambda: api.problems_as_problem_json(plain_openapi())  # type: ignore[method-assign]
+    app.openapi = lambda: describe_edge(api.problems_as_problem_json(plain_openapi()))  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
     app.include_router(seals.router)
     app.include_router(messages.router)
     app.include_router(callbacks.router)
+    app.include_router(listing.router)
+    app.include_router(api_webhooks.router)
+    app.include_router(api_keys.router)
     app.include_router(signer.router)
     app.include_router(dev.router)
     app.include_router(verify_api.router)
@@ -114,8 +139,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(seal_gallery.router)
     console.install(app)
 
-    app.add_middleware(UploadLimit, max_bytes=settings.max_upload_bytes)
     app.middleware("http")(telemetry.http_span)
+    app.add_middleware(ApiEdge, settings=settings)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -131,11 +156,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        if exc.status_code == 405:
-            return _problem(request, Problem(GatewayCode.method_not_allowed))
-        if exc.status_code == 404:
-            return _problem(request, Problem(GatewayCode.not_found))
-        return await http_exception_handler(request, exc)
+        if isinstance(exc, BodyTooLarge):
+            return _problem(request, exc.problem)
+        code = HTTP_CODES.get(exc.status_code)
+        if code is None:
+            return await http_exception_handler(request, exc)
+        response = _problem(request, Problem(code))
+        response.headers.update(exc.headers or {})
+        return response
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s", request.url.path, exc_info=exc)
+        return _problem(request, Problem(GatewayCode.server_error))
 
     def _problem(request: Request, problem: Problem) -> Response:
         """RFC 9457 on the API, in the caller's language; a Japanese page elsewhere."""

@@ -1,6 +1,6 @@
 """`./run up`: the whole of Shomei on one machine, and nothing left running after Ctrl-C.
 
-Starts a private RabbitMQ node, the mail/SMS catcher, the four services and the gateway
+Starts a private RabbitMQ node, the mail/SMS catcher, the five services and the gateway
 as separate processes (logs in var/log/<name>.log), waits until every service consumes
 its query queue and the gateway's /healthz answers, prints where everything is, then
 watches: if any child dies it names it, shows the end of its log, stops the rest and
@@ -33,7 +33,7 @@ from services.common import failover
 from services.common.settings import Settings, settings_env, settings_from, variable
 
 ROOT = Path(__file__).resolve().parents[2]
-SERVICES = ("document", "signing", "seal", "notify")
+SERVICES = ("document", "signing", "seal", "notify", "webhooks")
 
 
 class UpError(Exception):

@@ -9,13 +9,14 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.auth import TenantDep
-from gateway.backends import Backends
-from gateway.refusals import GatewayCode, Problem, ProblemDetails
+from gateway.api.common import COMMON_STATUSES, PROBLEM_JSON, BackendsDep
+from gateway.api.common import problems as _problems
+from gateway.refusals import GatewayCode, Problem
 from services.common.blobs import BlobTooLarge
 from services.common.commands import (
     AdoptDocument,
@@ -39,24 +40,7 @@ from services.common.refusals import RefusalCode
 from services.common.values import ContractType, DocumentInfo, ReminderSettings
 from services.common.views import ContractTypesView, DocumentView, EnvelopeView
 
-PROBLEM_JSON = "application/problem+json"
-PROBLEM = {"model": ProblemDetails, "content": {PROBLEM_JSON: {}}}
-
-
-def _problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    return {status: {**PROBLEM, "description": "A problem document."} for status in statuses}
-
-
-router = APIRouter(
-    prefix="/api/v1", tags=["api"], responses=_problems(401, 404, 409, 422, 502, 503)
-)
-
-
-def backends(request: Request) -> Backends:
-    return request.app.state.backends
-
-
-BackendsDep = Annotated[Backends, Depends(backends)]
+router = APIRouter(prefix="/api/v1", tags=["api"], responses=_problems(*COMMON_STATUSES))
 
 
 class EnvelopeRequest(BaseModel):

@@ -38,6 +38,15 @@ class GatewayCode(StrEnum):
     method_not_allowed = "method_not_allowed"
     callback_not_signed = "callback_not_signed"
     callback_invalid = "callback_invalid"
+    scope_missing = "scope_missing"
+    rate_limited = "rate_limited"
+    body_too_large = "body_too_large"
+    """params: limit_kb."""
+    idempotency_key_reused = "idempotency_key_reused"
+    idempotency_in_progress = "idempotency_in_progress"
+    bad_request = "bad_request"
+    server_error = "server_error"
+    api_key_not_found = "api_key_not_found"
 
 
 Code = RefusalCode | GatewayCode
@@ -88,12 +97,12 @@ STATUS: dict[str, int] = {
     RefusalCode.field_size: 422,
     RefusalCode.signature_box_required: 422,
     RefusalCode.envelope_not_found: 404,
+    RefusalCode.invalid_cursor: 422,
     RefusalCode.already_sent: 409,
     RefusalCode.not_signed: 409,
     RefusalCode.envelope_closed: 409,
     RefusalCode.party_not_asked: 409,
     RefusalCode.rerequest_too_soon: 429,
-    RefusalCode.invalid_cursor: 422,
     RefusalCode.link_invalid: 404,
     RefusalCode.party_not_found: 404,
     RefusalCode.no_access_code: 409,
@@ -130,6 +139,18 @@ STATUS: dict[str, int] = {
     GatewayCode.method_not_allowed: 405,
     GatewayCode.callback_not_signed: 403,
     GatewayCode.callback_invalid: 400,
+    GatewayCode.scope_missing: 403,
+    GatewayCode.rate_limited: 429,
+    GatewayCode.body_too_large: 413,
+    GatewayCode.idempotency_key_reused: 422,
+    GatewayCode.idempotency_in_progress: 409,
+    GatewayCode.bad_request: 400,
+    GatewayCode.server_error: 500,
+    GatewayCode.api_key_not_found: 404,
+    RefusalCode.webhook_not_found: 404,
+    RefusalCode.delivery_not_found: 404,
+    RefusalCode.invalid_webhook_url: 422,
+    RefusalCode.invalid_event_types: 422,
 }
 
 

@@ -18,10 +18,11 @@ TITLES = {
     405: "Method not allowed",
     409: "Not possible in the current state",
     410: "Gone",
-    413: "File too large",
+    413: "Request too large",
     422: "Invalid input",
     423: "Locked",
     429: "Too many requests",
+    500: "Server error",
     502: "A service could not answer",
     503: "Service temporarily unavailable",
 }
@@ -137,6 +138,23 @@ MESSAGES = {
     "method_not_allowed": "This method is not allowed here.",
     "callback_not_signed": "The request is not signed by the SMS provider.",
     "callback_invalid": "MessageSid and a known MessageStatus are required.",
+    "scope_missing": "This API key's scopes do not allow this request.",
+    "rate_limited": "Too many requests. Wait for the seconds in Retry-After, then try again.",
+    "body_too_large": "The request body is too large: at most {limit_kb} KB.",
+    "idempotency_key_reused": (
+        "This Idempotency-Key was used with another request; use a new key for a new request."
+    ),
+    "idempotency_in_progress": (
+        "A request with this Idempotency-Key is still running; retry after Retry-After."
+    ),
+    "bad_request": "The request could not be read.",
+    "server_error": "Something went wrong on our side. Please try again later.",
+    "api_key_not_found": "The API key was not found.",
+    # webhooks
+    "webhook_not_found": "The webhook subscription was not found.",
+    "delivery_not_found": "The webhook delivery was not found.",
+    "invalid_webhook_url": "The webhook URL must be an http or https URL.",
+    "invalid_event_types": "Unknown event type; allowed: {allowed}.",
 }
 
 FIELD_MESSAGES = {
@@ -153,6 +171,8 @@ FIELD_MESSAGES = {
     "literal_error": "Must be one of: {expected}.",
     "int_parsing": "Must be an integer.",
     "float_parsing": "Must be a number.",
+    "finite_number": "Must be a finite number.",
+    "idempotency_key": "Must be 1–255 printable ASCII characters.",
     "bool_parsing": "Must be true or false.",
     "string_type": "Must be a string.",
     "json_invalid": "Not valid JSON.",

@@ -23,10 +23,11 @@ TITLES = {
     405: "この操作はできません",
     409: "現在の状態ではこの操作はできません",
     410: "このリンクは無効になりました",
-    413: "ファイルが大きすぎます",
+    413: "リクエストが大きすぎます",
     422: "入力内容が正しくありません",
     423: "ロックされています",
-    429: "しばらくしてからお試しください",
+    429: "リクエストが多すぎます",
+    500: "サーバーエラー",
     502: "サービスが応答できませんでした",
     503: "サービスが一時的に利用できません",
 }
@@ -156,6 +157,23 @@ MESSAGES = {
     "method_not_allowed": "このURLではこの操作はできません。",
     "callback_not_signed": "SMS事業者の署名がないか、正しくありません。",
     "callback_invalid": "MessageSid と既知の MessageStatus が必要です。",
+    "scope_missing": "このAPIキーの権限ではこの操作はできません。",
+    "rate_limited": ("リクエストが多すぎます。Retry-Afterの秒数だけ待ってから再度お試しください。"),
+    "body_too_large": "リクエストの本文が大きすぎます。{limit_kb}KB以内にしてください。",
+    "idempotency_key_reused": (
+        "このIdempotency-Keyは別のリクエストに使われています。新しいキーを使ってください。"
+    ),
+    "idempotency_in_progress": (
+        "このIdempotency-Keyのリクエストを処理中です。Retry-Afterの後に再度お試しください。"
+    ),
+    "bad_request": "リクエストを読み取れませんでした。",
+    "server_error": "サーバーで問題が発生しました。しばらくしてからお試しください。",
+    "api_key_not_found": "APIキーが見つかりません。",
+    # webhooks
+    "webhook_not_found": "Webhookの登録が見つかりません。",
+    "delivery_not_found": "Webhookの配信が見つかりません。",
+    "invalid_webhook_url": "WebhookのURLはhttpまたはhttpsのURLにしてください。",
+    "invalid_event_types": "不明なイベント種別です。使用できるもの：{allowed}。",
 }
 
 FIELD_MESSAGES = {
@@ -172,6 +190,8 @@ FIELD_MESSAGES = {
     "literal_error": "次のいずれかにしてください：{expected}。",
     "int_parsing": "整数で入力してください。",
     "float_parsing": "数値で入力してください。",
+    "finite_number": "有限の数値で入力してください。",
+    "idempotency_key": "1〜255文字の半角英数記号にしてください。",
     "bool_parsing": "true か false にしてください。",
     "string_type": "文字列にしてください。",
     "json_invalid": "JSONとして読み取れません。",

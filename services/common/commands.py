@@ -22,17 +22,19 @@ from services.common.values import (
 )
 from services.common.views import (
     AccessCodeChecked,
+    DeliveryView,
     DocumentView,
     EnvelopeView,
     SealView,
     SignerView,
+    WebhookView,
 )
 
 
 class Input(BaseModel):
     """What a caller typed: unknown fields are refused, not silently dropped."""
 
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, use_attribute_docstrings=True)
 
 
 # --- document ---------------------------------------------------------------------------
@@ -386,3 +388,52 @@ class UploadSealImage(Command[SealView]):
     """What the agency calls it (代表者印, 角印 …), up to 100 characters."""
     size_mm: float | None = Field(default=None, ge=6, le=60)
     """Its size on paper, longer side (6–60 mm, default 21 mm)."""
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+
+class CreateWebhook(Command[WebhookView]):
+    """Subscribe a URL to event types; the answer shows the signing secret once."""
+
+    kind: Literal["webhooks.create"] = "webhooks.create"
+    tenant_id: str
+    """The agency."""
+    url: str
+    """Where each event is POSTed (http or https)."""
+    events: list[str]
+    """Event types to receive."""
+    description: str | None = None
+    """The agency's own note."""
+
+
+class DeleteWebhook(Command[WebhookView]):
+    """Stop a subscription: nothing more is delivered to it, attempts under way stop."""
+
+    kind: Literal["webhooks.delete"] = "webhooks.delete"
+    tenant_id: str
+    """The agency."""
+    webhook_id: str
+    """The subscription."""
+
+
+class RotateWebhookSecret(Command[WebhookView]):
+    """A new signing secret; the previous one keeps signing beside it for a while."""
+
+    kind: Literal["webhooks.rotate_secret"] = "webhooks.rotate_secret"
+    tenant_id: str
+    """The agency."""
+    webhook_id: str
+    """The subscription."""
+
+
+class Redeliver(Command[DeliveryView]):
+    """Send one delivery again, with its `webhook-id`, whatever its outcome was."""
+
+    kind: Literal["webhooks.redeliver"] = "webhooks.redeliver"
+    tenant_id: str
+    """The agency."""
+    webhook_id: str
+    """The subscription."""
+    delivery_id: str
+    """The delivery."""

@@ -33,6 +33,7 @@ __all__ = [
     "PartySigned",
     "Placement",
     "SentParty",
+    "WebhookDeliveryRequested",
 ]
 
 
@@ -329,3 +330,13 @@ class NotificationFailed(Event):
     """The envelope it is about."""
     party_id: str | None = None
     """The party it is about."""
+
+
+class WebhookDeliveryRequested(Event):
+    """One event should be POSTed to one webhook subscription (again). Published by
+    webhooks for each subscription an event concerns, and on a redelivery; consumed by
+    webhooks' delivery workers (competing consumers, retried through delay queues)."""
+
+    name: ClassVar[str] = "webhook.delivery_requested"
+    delivery_id: str
+    """The delivery: its `webhook-id`."""

@@ -13,6 +13,7 @@ from services.common.values import EnvelopeStatus
 from services.common.views import (
     ContractTypesView,
     DashboardView,
+    DeliveryListView,
     DocumentView,
     EnvelopePageView,
     EnvelopeView,
@@ -21,6 +22,7 @@ from services.common.views import (
     PageImageView,
     SealView,
     VerifyView,
+    WebhookListView,
 )
 
 
@@ -110,6 +112,29 @@ class ListContractTypes(Query[ContractTypesView]):
     """The four contract types and their default parties (S2): the same for console and API."""
 
     kind: Literal["signing.contract_types"] = "signing.contract_types"
+
+
+# --- webhooks ---------------------------------------------------------------------------
+
+
+class ListWebhooks(Query[WebhookListView]):
+    """The agency's webhook subscriptions."""
+
+    kind: Literal["webhooks.list"] = "webhooks.list"
+    tenant_id: str
+    """The agency asking."""
+
+
+class ListDeliveries(Query[DeliveryListView]):
+    """A subscription's recent deliveries with each attempt's outcome."""
+
+    kind: Literal["webhooks.deliveries"] = "webhooks.deliveries"
+    tenant_id: str
+    """The agency asking; another agency's subscription is not found."""
+    webhook_id: str
+    """The subscription."""
+    limit: int = 50
+    """How many, newest first."""
 
 
 class ListEnvelopes(Query[EnvelopePageView]):

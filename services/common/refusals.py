@@ -85,6 +85,7 @@ class RefusalCode(StrEnum):
     signature_box_required = "signature_box_required"
     """params: party, party_name."""
     envelope_not_found = "envelope_not_found"
+    invalid_cursor = "invalid_cursor"
     already_sent = "already_sent"
     not_signed = "not_signed"
     envelope_closed = "envelope_closed"
@@ -93,7 +94,6 @@ class RefusalCode(StrEnum):
     """params: party_name."""
     rerequest_too_soon = "rerequest_too_soon"
     """params: party_name, seconds."""
-    invalid_cursor = "invalid_cursor"
     # the signer (G1–G7)
     link_invalid = "link_invalid"
     party_not_found = "party_not_found"
@@ -128,3 +128,9 @@ class RefusalCode(StrEnum):
     seal_image_dimensions = "seal_image_dimensions"
     """params: min_px, max_px."""
     seal_image_blank = "seal_image_blank"
+    # webhooks
+    webhook_not_found = "webhook_not_found"
+    delivery_not_found = "delivery_not_found"
+    invalid_webhook_url = "invalid_webhook_url"
+    invalid_event_types = "invalid_event_types"
+    """params: allowed (comma-separated)."""

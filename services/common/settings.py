@@ -8,7 +8,6 @@ Fields whose default is empty get it from other fields once all are read, so one
 moves everything that points at it.
 """
 
-import json
 import sys
 from collections.abc import Mapping
 from functools import lru_cache
@@ -180,6 +179,36 @@ class Settings(BaseSettings):
         "Mincho, then Noto CJK",
     )
     log_level: str = Field("INFO", description="log level of every process")
+    max_json_bytes: int = Field(
+        1024 * 1024, description="largest API request body that is not an upload, in bytes"
+    )
+    idempotency_hours: float = Field(
+        24.0, description="how long an `Idempotency-Key` answers a retry with the first answer"
+    )
+    idempotency_lock_seconds: float = Field(
+        60.0,
+        description="how long a running request holds its `Idempotency-Key` before another "
+        "gateway may take it over (a gateway that died mid-request)",
+    )
+    rate_limit_window_seconds: int = Field(60, description="the window API requests count in")
+    rate_limit_per_key: int = Field(1200, description="API requests one key may make per window")
+    rate_limit_per_tenant: int = Field(
+        3000, description="API requests all of one agency's keys together may make per window"
+    )
+    webhook_timeout: float = Field(
+        10.0, description="seconds one webhook attempt may take before it counts as failed"
+    )
+    webhook_retry_delays: list[float] = Field(
+        [5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200, 43200, 43200, 43200],
+        description="seconds before each retry of a failed webhook delivery (JSON list; about "
+        "3 days in all); one delay queue each, so a changed entry means deleting that queue",
+    )
+    webhook_secret_overlap_hours: float = Field(
+        24.0, description="how long a rotated webhook secret keeps signing beside the new one"
+    )
+    webhook_prefetch: int = Field(
+        64, description="webhook deliveries one worker attempts at the same time"
+    )
     python: str = Field(
         "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"
     )
@@ -188,6 +217,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("retry_delays", "webhook_retry_delays", mode="before")
+    @classmethod
+    def _delays_from_text(cls, value: object) -> object:
+        """`[5, 30]` from the environment, or `(5.0, 30.0)` as a child gets it back."""
+        if isinstance(value, str):
+            return tuple(float(v) for v in value.strip("[]() ").split(",") if v.strip())
+        return value
 
     @model_validator(mode="after")
     def _derived(self) -> Self:
@@ -201,12 +238,6 @@ class Settings(BaseSettings):
         if not self.sms_api_url:
             self.sms_api_url = f"http://127.0.0.1:{self.catcher_port}/twilio"
         return self
-
-    @field_validator("retry_delays", mode="before")
-    @classmethod
-    def _delays_from_text(cls, value: object) -> object:
-        """`[2, 10, 30]` as text too, as a child process's environment carries it."""
-        return json.loads(value) if isinstance(value, str) else value
 
     @property
     def gateway_url(self) -> str:

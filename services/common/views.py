@@ -462,6 +462,76 @@ class ContractTypesView(Model):
     """The four types."""
 
 
+# --- webhooks ----------------------------------------------------------------------------
+
+
+class WebhookView(Model):
+    """A webhook subscription: where an agency's system is told of events."""
+
+    id: str
+    """The subscription's id."""
+    url: str
+    """Where each event is POSTed."""
+    events: list[str]
+    """The event types it receives."""
+    description: str | None = None
+    """The agency's own note."""
+    created_at: datetime
+    """When it was made (UTC)."""
+    secret: str | None = None
+    """The signing secret (`whsec_…`): shown only when made and when rotated."""
+    secret_previous_valid_until: datetime | None = None
+    """After a rotation, until when the previous secret still signs too (UTC)."""
+
+
+class WebhookListView(Model):
+    """The agency's webhook subscriptions, oldest first."""
+
+    items: list[WebhookView]
+    """The subscriptions, without their secrets."""
+
+
+class DeliveryAttemptView(Model):
+    """One POST of a webhook delivery."""
+
+    at: datetime
+    """When it started (UTC)."""
+    status_code: int | None = None
+    """The receiver's HTTP status, when it answered."""
+    error: str | None = None
+    """Why it failed without an answer: timeout, connection refused …"""
+    duration_ms: int
+    """How long it took."""
+    ok: bool
+    """True when the receiver answered 2xx."""
+
+
+class DeliveryView(Model):
+    """One event on its way to one subscription: the same `webhook-id` on every attempt."""
+
+    id: str
+    """The delivery's id, sent as the `webhook-id` header."""
+    webhook_id: str
+    """The subscription."""
+    event_type: str
+    """envelope.sent, party.signed …"""
+    source_event_id: str
+    """The id of the event it carries (`data.event_id` in the body)."""
+    status: Literal["pending", "retrying", "succeeded", "failed"]
+    """pending: not tried yet; retrying: failed, will try again; succeeded; failed: gave up."""
+    created_at: datetime
+    """When the event arrived (UTC)."""
+    attempts: list[DeliveryAttemptView]
+    """Every attempt, oldest first (the last 50)."""
+
+
+class DeliveryListView(Model):
+    """A subscription's recent deliveries, newest first."""
+
+    items: list[DeliveryView]
+    """The deliveries."""
+
+
 class EnvelopeSummaryView(Model):
     """One line of the document list (D2)."""
 

@@ -1,5 +1,5 @@
 """The whole Shomei stack as separate processes, as `./run up` runs it, for e2e tests and
-benchmarks: four services and the gateway, on a given broker, SMTP server and store."""
+benchmarks: five services and the gateway, on a given broker, SMTP server and store."""
 
 import asyncio
 import os
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from deploy.local.catcher import Catcher
     from deploy.local.rabbit import RabbitNode
 
-SERVICES = ("document", "signing", "seal", "notify")
+SERVICES = ("document", "signing", "seal", "notify", "webhooks")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -56,6 +56,9 @@ class Stack:
             "SHOMEI_CATCHER_URL": catcher_url,
             "SHOMEI_DEMO_API_KEY": self.api_key,
             "SHOMEI_LOG_LEVEL": "INFO",
+            "SHOMEI_WEBHOOK_RETRY_DELAYS": "[0.5, 1, 2, 4]",
+            "SHOMEI_RATE_LIMIT_PER_KEY": "100000",
+            "SHOMEI_RATE_LIMIT_PER_TENANT": "100000",
             **(extra_env or {}),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-SHOMEI = ("document", "signing", "seal", "notify", "gateway")
+SHOMEI = ("document", "signing", "seal", "notify", "webhooks", "gateway")
 
 # docker-compose prints YAML; the interpreter docker-compose runs on has PyYAML (its own
 # dependency), while our venv does not, so that interpreter turns it into JSON.

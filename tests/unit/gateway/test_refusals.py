@@ -61,6 +61,8 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "seal_missing_glyph": {"code_point": "U+0915"},
     "seal_image_too_large": {"limit_mb": 2},
     "seal_image_dimensions": {"min_px": 48, "max_px": 2400},
+    "body_too_large": {"limit_kb": 1024},
+    "invalid_event_types": {"allowed": "envelope.sent, party.signed"},
 }
 DERIVED = {"party_number": "party", "field_number": "field", "party_label": "party"}
 """`party_label` is the role and name (「借主 佐藤 一郎」) when given, else 送信先N."""
@@ -250,7 +252,9 @@ async def test_gateway_refusals_are_problems_in_the_caller_s_language(refusing_g
     )
     assert wrong.json()["code"] == "api_key_invalid"
     assert wrong.json()["detail"] == "The API key is not valid."
-    missing = await refusing_gateway.get("/api/v1/nothing-here")
+    missing = await refusing_gateway.get(
+        "/api/v1/nothing-here", headers={"Authorization": "Bearer " + "k" * 20}
+    )
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
 
 

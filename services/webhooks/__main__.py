@@ -1,0 +1,3 @@
+from services.webhooks.app import runtime
+
+runtime.run()
