@@ -10,10 +10,10 @@ takes over at once if not: no lease to wait out, no watching.
 
 import logging
 
-import aio_pika
 from aio_pika.abc import AbstractRobustConnection
 from aiormq.exceptions import ChannelLockedResource, ChannelNotFoundEntity
 
+from services.common import failover
 from services.common.messages import new_id
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ class Presence:
 
     async def start(self) -> None:
         """Robust: after a reconnect the channel declares the queue again."""
-        self._connection = await aio_pika.connect_robust(self._url)
+        self._connection = await failover.connect_robust(self._url)
         channel = await self._connection.channel()
         await channel.declare_queue(
             self.queue_name(self.worker_id), exclusive=True, auto_delete=True

@@ -336,7 +336,7 @@ async def test_decline_cancel_parallel_codes_reminder_and_expiry(stack, inbox):
         # B3: the clock moved by settings (and the service restarted): a reminder, then expiry
         await moved_clock(stack, days=3, hours=1)
         await wait_for_mail(inbox, f"remind-{t}@example.jp", 2)
-        assert any("再送" in m["subject"] for m in inbox.find(to=f"remind-{t}@example.jp"))
+        assert any("リマインド" in m["subject"] for m in inbox.find(to=f"remind-{t}@example.jp"))
         await moved_clock(stack, days=11)
         expired = await wait_for_status(api, reminded["id"], "expired")
         assert "expired" in [h["action"] for h in expired["history"]]
