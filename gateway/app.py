@@ -139,8 +139,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(seal_gallery.router)
     console.install(app)
 
-    app.middleware("http")(telemetry.http_span)
+    # The edge wraps the routes directly (a body refused mid-stream is its 413); the span
+    # middleware goes outside it.
     app.add_middleware(ApiEdge, settings=settings)
+    app.middleware("http")(telemetry.http_span)
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
