@@ -191,13 +191,16 @@ def pdf_valid(path: str) -> bool:
 
 async def chaos_loop(
     fleet: Fleet, cluster: RabbitCluster, outcome: Outcome, kill_every: float, node_kills: int,
-    stop: asyncio.Event,
+    stop: asyncio.Event, killed: asyncio.Event, min_kills: int,
 ) -> None:  # fmt: skip
     """Kill -9 a random instance every `kill_every` s and restart it; every few kills, a
-    RabbitMQ node instead, restarted once it is down, until `node_kills` were done."""
+    RabbitMQ node instead, restarted once it is down, until `node_kills` were done.
+    `killed` is set once `min_kills` kills were done."""
     rounds = 0
     restarts: list[asyncio.Task[None]] = []
     while not stop.is_set():
+        if len(outcome.kills) >= min_kills:
+            killed.set()
         try:
             await asyncio.wait_for(stop.wait(), kill_every)
             break
@@ -216,6 +219,7 @@ async def chaos_loop(
         fleet.kill(name)
         await asyncio.sleep(0.5)
         fleet.respawn(name)
+    killed.set()
     await asyncio.gather(*restarts)
 
 
@@ -253,8 +257,11 @@ async def run(
     timeout: float = 900,
     work: Path | None = None,
     instances: int = 2,
+    min_kills: int = 0,
 ) -> Outcome:
-    """One run on a fresh cluster, fleet and store; kills when `kill_every` is given."""
+    """One run on a fresh cluster, fleet and store; kills when `kill_every` is given. The
+    second half of the envelopes waits until `min_kills` kills were done, so a fast
+    machine cannot finish the run before the kills it is meant to survive."""
     work = work or Path(tempfile.mkdtemp(prefix="shomei-chaos-"))
     catcher = Catcher(work / "catcher", smtp_port=0, http_port=0)
     await catcher.start()
@@ -265,7 +272,7 @@ async def run(
     try:
         await fleet.start()
         outcome = await drive(fleet, cluster, catcher, n, kill_every, node_kills, concurrency,
-                              timeout, work)  # fmt: skip
+                              timeout, work, min_kills)  # fmt: skip
     finally:
         await fleet.stop()
         await asyncio.to_thread(cluster.stop)
@@ -275,7 +282,7 @@ async def run(
 
 async def drive(
     fleet: Fleet, cluster: RabbitCluster, catcher: Catcher, n: int, kill_every: float | None,
-    node_kills: int, concurrency: int, timeout: float, work: Path,
+    node_kills: int, concurrency: int, timeout: float, work: Path, min_kills: int = 0,
 ) -> Outcome:  # fmt: skip
     outcome = Outcome(n, 0.0)
     pdf = lease_pdf()
@@ -283,16 +290,21 @@ async def drive(
     client = Client(fleet, outcome, started + timeout)
     gate = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
+    killed = asyncio.Event()
     chaos = None
     if kill_every:
         chaos = asyncio.create_task(
-            chaos_loop(fleet, cluster, outcome, kill_every, node_kills, stop)
+            chaos_loop(fleet, cluster, outcome, kill_every, node_kills, stop, killed, min_kills)
         )
+    else:
+        killed.set()
     headers = {"Authorization": f"Bearer {fleet.api_key}"}
     pdfs: list[str] = []
     async with httpx.AsyncClient(headers=headers, timeout=60) as api:
 
         async def limited(i: int) -> None:
+            if i >= n // 2:
+                await killed.wait()
             async with gate:
                 try:
                     pdfs.append(await one_envelope(client, api, catcher, pdf, f"e{i}", work))

@@ -94,14 +94,22 @@ class NotifyHandlers:
         """At most `slots` notifications per channel are between claim and record: a claim
         is taken when a connection is free, and the "sent" write never queues behind the
         claims of messages still waiting, which keeps the kill window short."""
-        async with self._slots[event.channel]:
-            await self._deliver(event)
+        nid = event.notification_id
+        if nid in self._in_flight:
+            # A copy of this request is already with this worker; the claim it writes
+            # must not look stale to this one, so this copy waits in the broker instead.
+            self.outcomes["stepped aside"] += 1
+            raise RetryLater("this worker is sending it now", counts=False)
+        self._in_flight.add(nid)
+        try:
+            async with self._slots[event.channel]:
+                await self._deliver(event)
+        finally:
+            self._in_flight.discard(nid)
 
     async def _deliver(self, event: NotificationRequested) -> None:
         if not await self._claim(event):
             return
-        nid = event.notification_id
-        self._in_flight.add(nid)
         try:
             retry_reason = await self._attempt(event)
         except BaseException:
@@ -110,8 +118,6 @@ class NotifyHandlers:
                     event, lambda n, now: n.try_later(self.worker_id, "interrupted", now)
                 )
             raise
-        finally:
-            self._in_flight.discard(nid)
         if retry_reason is not None:
             self.outcomes["retry later"] += 1
             raise RetryLater(retry_reason)
@@ -131,7 +137,7 @@ class NotifyHandlers:
                 log.info("notification %s already settled", event.notification_id)
                 self.outcomes["already settled"] += 1
                 return False
-            if holder is not None and holder != gone and not await self._alive(holder, event):
+            if holder is not None and holder != gone and not await self._alive(holder):
                 log.info("notification %s: its holder %s is gone", event.notification_id, holder)
                 gone = holder
                 continue
@@ -155,9 +161,10 @@ class NotifyHandlers:
             await uow.commit()
         return outcome, holder
 
-    async def _alive(self, holder: str, event: NotificationRequested) -> bool:
+    async def _alive(self, holder: str) -> bool:
+        """A claim of this worker's own is stale: no other copy is in flight here."""
         if holder == self.worker_id:
-            return event.notification_id in self._in_flight
+            return False
         return await self._presence.alive(holder)
 
     async def _attempt(self, event: NotificationRequested) -> str | None:
