@@ -20,10 +20,7 @@ from services.common.notifications import SMS_KINDS, Locale, NotificationParams
 
 Channel = Literal["email", "sms"]
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-SHARED_TEMPLATE = {
-    "signature_rerequest": "signature_request",
-    "signature_reminder": "signature_request",
-}
+SHARED_TEMPLATE = {"signature_reminder": "signature_request"}
 SMS_LEAD_CHARS = 70
 """The text before the link fits one SMS segment of Japanese (UCS-2) characters."""
 SMS_MAX_CHARS = 670

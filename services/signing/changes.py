@@ -133,7 +133,7 @@ class Changes(EnvelopeState):
             party.session_hashes = []
             party.rerequested_at = now
             self.log(now, "rerequested", who, party)
-            self._ask(party, now, new_token, link_for)
+            self._ask(party, now, new_token, link_for, kind="signature_rerequest")
 
     def correct_document_info(self, info: DocumentInfo, now: datetime, who: Who) -> None:
         """The search keys as they should read; the old values stay in the history."""

@@ -13,6 +13,7 @@ from services.common.notifications import (
     NotificationParams,
     SignatureCompleted,
     SignatureReminder,
+    SignatureReRequest,
     SignatureRequest,
 )
 from services.common.values import Channel
@@ -42,7 +43,9 @@ def to_party(
         return SignatureCompleted(**common, download_url=link or "")
     if kind == "envelope_cancelled":
         return CancellationNotice(**common, reason=reason)
-    request = SignatureReminder if kind == "signature_reminder" else SignatureRequest
+    request = {"signature_reminder": SignatureReminder, "signature_rerequest": SignatureReRequest}.get(
+        kind, SignatureRequest
+    )
     return request(
         **common,
         sign_url=link or "",

@@ -178,15 +178,22 @@ class EnvelopeState(BaseModel):
             )
         )
 
-    def _ask(self, party: Party, now: datetime, new_token: NewId, link_for: LinkFor) -> None:
-        """Ask one party with a fresh link (S13, D4, S14)."""
+    def _ask(
+        self,
+        party: Party,
+        now: datetime,
+        new_token: NewId,
+        link_for: LinkFor,
+        kind: str = "signature_request",
+    ) -> None:
+        """Ask one party with a fresh link (S13, S14); a re-request says so (D4)."""
         party.status = "asked"
         party.asked_at = now
         party.reminders_sent = 0
         token = new_token()
         self._new_link(party, token)
         seq = self.log(now, "asked", party=party, channels=",".join(party.channels))
-        self._tell_party(party, "signature_request", seq, link_for(token))
+        self._tell_party(party, kind, seq, link_for(token))
 
     # --- plumbing for the handler --------------------------------------------------------
 

@@ -174,6 +174,18 @@ def test_reminder_and_rerequest_are_marked() -> None:
     assert "リマインド" in render(EVERY_KIND[2], "sms").text
 
 
+@pytest.mark.parametrize("locale", ["ja", "en"])
+def test_d4_a_rerequest_has_its_own_words_and_says_the_old_link_is_void(locale) -> None:
+    request = render(REQUEST.model_copy(update={"comment": None}), "email", locale)
+    again = render(EVERY_KIND[1], "email", locale)
+    sms = render(EVERY_KIND[1], "sms", locale)
+    void = {"ja": "無効", "en": "no longer works"}[locale]
+    assert again.subject != request.subject and again.text != request.text
+    assert ("署名の再依頼" if locale == "ja" else "again") in again.subject
+    assert void in again.text and void not in request.text
+    assert ("再依頼" if locale == "ja" else "Sign again") in sms.text
+
+
 def test_times_are_japan_time() -> None:
     assert "2025年4月1日 15:30" in render(EVERY_KIND[3], "email").text
     assert "1 April 2025, 15:30 JST" in render(EVERY_KIND[3], "email", "en").text

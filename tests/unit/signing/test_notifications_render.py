@@ -71,6 +71,7 @@ def test_every_notification_the_domain_requests_renders_from_what_it_sends():
     kinds = {n.kind for n in requested}
     assert {
         "signature_request",
+        "signature_rerequest",
         "signature_reminder",
         "signature_completed",
         "access_locked",

@@ -134,7 +134,9 @@ def test_d4_rerequest_unlocks_corrects_gives_a_new_link_and_waits_five_minutes()
     )
     assert tenant.status == "asked" and tenant.failed_attempts == 0
     assert tenant.email == "sato.new@example.jp"
-    assert [e.to for e in notifications(envelope)] == ["sato.new@example.jp"]
+    [asked_again] = notifications(envelope)
+    assert asked_again.to == "sato.new@example.jp"
+    assert asked_again.params.kind == "signature_rerequest"  # its own words (D4)
     with pytest.raises(Refused):
         envelope.by_link(tenant.id, old_serial)
     corrected = [e for e in envelope.audit.entries if e.action == "contact_corrected"]
