@@ -12,8 +12,10 @@ to the same server, in the same run; the aims are one worker ≥ 0.8× raw, two 
 
 import argparse
 import asyncio
+import os
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import aiosmtplib
@@ -27,7 +29,43 @@ from tests.unit.notify import test_fleet
 from tests.unit.notify.fleet import CountingSmtp, Workers, publish, requests, until, worker_env
 
 
-async def raw_loop(smtp: CountingSmtp, count: int) -> float:
+@dataclass(frozen=True)
+class Run:
+    """Mails a second, and CPU milliseconds a mail spent by each kind of process."""
+
+    rate: float
+    cpu_ms: dict[str, float]
+
+    def costs(self) -> str:
+        return ", ".join(f"{name} {ms:.2f}" for name, ms in self.cpu_ms.items())
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system time of these processes so far (0 for one that is gone)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def pids_under(folder: Path) -> list[int]:
+    """The processes whose command line names `folder` (the private RabbitMQ node)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if str(folder).encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+async def raw_loop(smtp: CountingSmtp, count: int) -> Run:
     """The same mails built the same way, sent on one reused connection: the ceiling."""
     sender = MailSender("127.0.0.1", smtp.port, "Shomei <no-reply@shomei.local>")
     messages = []
@@ -37,15 +75,22 @@ async def raw_loop(smtp: CountingSmtp, count: int) -> float:
         messages.append((event.to, data))
     client = aiosmtplib.SMTP(hostname="127.0.0.1", port=smtp.port)
     await client.connect()
-    began = time.perf_counter()
+    server = [smtp.pid]
+    began, cpu, server_cpu = time.perf_counter(), time.process_time(), cpu_seconds(server)
     for to, data in messages:
         await client.sendmail("no-reply@shomei.local", [to], data)
     elapsed = time.perf_counter() - began
+    cpu_ms = {
+        "client": (time.process_time() - cpu) / count * 1000,
+        "smtp server": (cpu_seconds(server) - server_cpu) / count * 1000,
+    }
     await client.quit()
-    return count / elapsed
+    return Run(count / elapsed, cpu_ms)
 
 
-async def workers_rate(amqp_url: str, var: Path, smtp: CountingSmtp, n: int, count: int) -> float:
+async def workers_rate(
+    amqp_url: str, var: Path, smtp: CountingSmtp, n: int, count: int, broker: list[int]
+) -> Run:
     """Mails a second from `n` workers: requests queued first, then the clock runs from
     the first arrival to the last."""
     fleet = Workers(var, worker_env(amqp_url, var, smtp.port))
@@ -53,14 +98,18 @@ async def workers_rate(amqp_url: str, var: Path, smtp: CountingSmtp, n: int, cou
     await publish(amqp_url, events)
     before = smtp.received
     await fleet.start(n)
+    kinds = {"workers": [p.pid for p in fleet.processes.values()], "smtp server": [smtp.pid]}
+    kinds["broker"] = broker
     try:
         await until(lambda: smtp.received > before, 60, "a first mail")
         began = time.monotonic()
+        cpu = {kind: cpu_seconds(pids) for kind, pids in kinds.items()}
         await until(lambda: smtp.received >= before + count, 600, f"{count} mails")
         elapsed = time.monotonic() - began
+        cpu_ms = {k: (cpu_seconds(p) - cpu[k]) / (count - 1) * 1000 for k, p in kinds.items()}
     finally:
         await fleet.stop()
-    return (count - 1) / elapsed
+    return Run((count - 1) / elapsed, cpu_ms)
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -73,14 +122,25 @@ async def main(args: argparse.Namespace) -> None:
                 declare = Workers(root / "declare", worker_env(amqp_url, root, smtp.port))
                 await declare.start(1)  # the exchanges and queues, so requests can wait
                 await declare.stop()
+                broker = pids_under(root / "rabbit")
                 raw = await raw_loop(smtp, args.mails)
-                one = await workers_rate(amqp_url, root / "one", smtp, 1, args.mails)
-                two = await workers_rate(amqp_url, root / "two", smtp, 2, args.mails)
+                one = await workers_rate(amqp_url, root / "one", smtp, 1, args.mails, broker)
+                two = await workers_rate(amqp_url, root / "two", smtp, 2, args.mails, broker)
             finally:
                 smtp.stop()
-            print(f"raw aiosmtplib, one connection: {raw:7.1f} mails/s")
-            print(f"one notify worker:              {one:7.1f} mails/s  = {one / raw:.2f}× raw")
-            print(f"two notify workers:             {two:7.1f} mails/s  = {two / one:.2f}× one")
+            print(f"raw aiosmtplib, one connection: {raw.rate:7.1f} mails/s")
+            print(
+                f"one notify worker:              {one.rate:7.1f} mails/s"
+                f"  = {one.rate / raw.rate:.2f}× raw"
+            )
+            print(
+                f"two notify workers:             {two.rate:7.1f} mails/s"
+                f"  = {two.rate / one.rate:.2f}× one"
+            )
+            print("CPU ms a mail, by process:")
+            for name, run in (("raw", raw), ("one worker", one), ("two workers", two)):
+                print(f"  {name:12} {run.costs()}")
+            print(f"  cores on this machine: {os.cpu_count()}, load {os.getloadavg()[0]:.1f}")
             if args.proofs:
                 await proofs(amqp_url, root, args)
 

@@ -11,6 +11,7 @@ from services.common.runtime import ServiceRuntime
 from services.common.settings import Settings
 from services.common.store.sqlite import SqliteStore
 from services.notify.handlers import COLLECTIONS, NotifyHandlers
+from services.notify.journal import SendJournal
 from services.notify.mail import MailSender
 from services.notify.numbers import ImportedNumberHistory
 from services.notify.presence import Presence
@@ -29,6 +30,7 @@ def build(
         # kill after the relay's 250 leads to a second send.
         runtime.store.synchronous = "NORMAL"
     settings = runtime.settings
+    presence = Presence(settings.amqp_url, runtime.name)
     handlers = NotifyHandlers(
         runtime.in_unit_of_work,
         MailSender(
@@ -51,7 +53,8 @@ def build(
             rate=RateLimit(settings.sms_rate),
         ),
         ImportedNumberHistory(runtime.in_unit_of_work),
-        Presence(settings.amqp_url, runtime.name),
+        presence,
+        SendJournal(settings.var_dir / f"{runtime.name}-journal", presence.worker_id),
         slots=settings.smtp_pool_size,
     )
     runtime.answer(

@@ -1,17 +1,19 @@
 """Delivering one requested notification, once, and answering for its state (B4).
 
-Per delivery: claim (one write, before anything is sent), render, the S8 guard for SMS,
-send, record the outcome (one write). A passing failure records "try later" and raises
-`RetryLater`: the broker holds the message in a delay queue, and the last attempt
-records the failure instead. See `model.Notification` for the claim protocol.
+Per delivery: claim (before anything is sent), render, the S8 guard for SMS, send, note
+the hand-over in this worker's journal, record the outcome. Claims and outcomes of the
+deliveries in flight are written together (`ledger.Ledger`). A passing failure records
+"try later" and raises `RetryLater`: the broker holds the message in a delay queue, and
+the last attempt records the failure instead. See `model.Notification` for the claim
+protocol.
 
-Where a send can straddle a kill: the relay (or SMS provider) has accepted the message,
-and the process dies before the "sent" write is committed. The copy redelivered to
-another worker finds the claim of a holder that is gone, takes it over and sends again;
-the duplicate carries the same Message-ID.
-The window is the time from the relay's 250 reply to the commit of that one write: about a
-millisecond on an idle store, tens of milliseconds when several workers queue for one
-SQLite file under load (0 to 6 duplicates per kill measured at 100 requests/s).
+Where a send can straddle a kill: the mail server (or SMS provider) has the message and
+the process dies before the journal line is written, i.e. between the last byte of the
+mail leaving and the turn of the event loop that reads the 250 (a loopback or network
+round trip plus the server's own work). The worker taking over finds no journal line,
+sends again, and the duplicate carries the same Message-ID. A kill after the journal
+line but before the store record costs nothing: the taker reads the journal
+(`journal.SendJournal`) and records "sent" without sending.
 """
 
 import asyncio
@@ -31,27 +33,21 @@ from services.common.notifications import (
 )
 from services.common.retry import RetryLater, current_attempt
 from services.common.staging import stage
-from services.common.store import Collection, InUnitOfWork, UnitOfWork
+from services.common.store import InUnitOfWork, UnitOfWork
 from services.notify import numbers
 from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
+from services.notify.journal import SendJournal
+from services.notify.ledger import COLLECTIONS as LEDGER_COLLECTIONS
+from services.notify.ledger import EARLY_REPORTS, NOTIFICATIONS, Change, Ledger
 from services.notify.mail import MailSender
-from services.notify.model import Claim, Notification
+from services.notify.model import Notification
 from services.notify.numbers import NumberHistory
 from services.notify.presence import Presence
 from services.notify.sms import SmsSender
 from services.notify.templates import RenderedMessage, render
 
 log = logging.getLogger(__name__)
-NOTIFICATIONS = "notifications"
-EARLY_REPORTS = "sms_reports"
-COLLECTIONS = (
-    Collection(
-        NOTIFICATIONS, indexed=("tenant_id", "envelope_id", "status"), unique=("provider_id",)
-    ),
-    Collection(EARLY_REPORTS),
-    numbers.COLLECTION,
-)
-Change = Callable[[Notification, datetime], None]
+COLLECTIONS = (*LEDGER_COLLECTIONS, numbers.COLLECTION)
 
 
 class NotifyHandlers:
@@ -62,10 +58,13 @@ class NotifyHandlers:
         sms: SmsSender,
         number_history: NumberHistory,
         presence: Presence,
+        journal: SendJournal,
         now: Callable[[], datetime] = utcnow,
         slots: int = 4,
     ) -> None:
         self._uow = in_unit_of_work
+        self.ledger = Ledger(in_unit_of_work, now)
+        self.journal = journal
         self._mail = mail
         self._sms = sms
         self._numbers = number_history
@@ -82,8 +81,11 @@ class NotifyHandlers:
 
     async def start(self) -> None:
         await self._presence.start()
+        self.journal.open()
 
     async def close(self) -> None:
+        await self.ledger.close()
+        self.journal.close()
         await self._sms.aclose()
         await self._mail.aclose()
         await self._presence.stop()
@@ -113,10 +115,14 @@ class NotifyHandlers:
         try:
             retry_reason = await self._attempt(event)
         except BaseException:
+            sent, provider_id = self.journal.sent_by(self.worker_id, event.notification_id)
+            change: Change = (
+                (lambda n, now: n.sent(provider_id, now))
+                if sent  # handed over just before the interruption: never send it again
+                else (lambda n, now: n.try_later(self.worker_id, "interrupted", now))
+            )
             with suppress(Exception):  # free the claim: the next attempt needs no takeover
-                await self._record(
-                    event, lambda n, now: n.try_later(self.worker_id, "interrupted", now)
-                )
+                await self._record(event, change, provider_id)
             raise
         if retry_reason is not None:
             self.outcomes["retry later"] += 1
@@ -126,13 +132,12 @@ class NotifyHandlers:
         """True once this worker holds the notification; False if it is settled."""
         gone: str | None = None
         while True:
-            outcome, holder = await self._uow(
-                lambda uow, gone=gone: self._try_claim(uow, event, gone)
-            )
+            outcome, holder = await self.ledger.claim(event, self.worker_id, gone)
             if outcome == "claimed":
-                if gone is not None:
-                    self.outcomes["taken over"] += 1
-                return True
+                if holder is None:
+                    return True
+                self.outcomes["taken over"] += 1
+                return not await self._sent_by(event, holder)
             if outcome == "settled":
                 log.info("notification %s already settled", event.notification_id)
                 self.outcomes["already settled"] += 1
@@ -144,22 +149,13 @@ class NotifyHandlers:
             self.outcomes["stepped aside"] += 1
             raise RetryLater(f"worker {holder} is sending it now", counts=False)
 
-    async def _try_claim(
-        self, uow: UnitOfWork, event: NotificationRequested, gone: str | None
-    ) -> tuple[Claim, str | None]:
-        doc = await uow.get(NOTIFICATIONS, event.notification_id)
-        now = self._now()
-        notification = (
-            Notification.model_validate(doc) if doc else Notification.requested(event, now)
-        )
-        holder = notification.holder
-        outcome = notification.claim(
-            self.worker_id, now, holder_gone=gone is not None and holder == gone
-        )
-        if outcome == "claimed":
-            stage(uow, NOTIFICATIONS, notification.model_dump(mode="json"), [])
-            await uow.commit()
-        return outcome, holder
+    async def _sent_by(self, event: NotificationRequested, holder: str) -> bool:
+        """A holder that died after the hand-over and before its record: record it now."""
+        sent, provider_id = self.journal.sent_by(holder, event.notification_id)
+        if sent:
+            log.info("notification %s was sent by %s before it died", event.notification_id, holder)
+            await self._record(event, lambda n, now: n.sent(provider_id, now), provider_id)
+        return sent
 
     async def _alive(self, holder: str) -> bool:
         """A claim of this worker's own is stale: no other copy is in flight here."""
@@ -189,6 +185,7 @@ class NotifyHandlers:
                 return None
         try:
             provider_id = await self._send(event, message)
+            self.journal.note(event.notification_id, provider_id)
         except PermanentDeliveryError as exc:
             failure = str(exc)
             await self._record(event, lambda n, now: n.failed(failure, now))
@@ -203,6 +200,7 @@ class NotifyHandlers:
             await self._record(event, lambda n, now: n.try_later(self.worker_id, passing, now))
             return passing
         await self._record(event, lambda n, now: n.sent(provider_id, now), provider_id)
+        self.journal.recorded(event.notification_id)
         return None
 
     async def _send(self, event: NotificationRequested, message: RenderedMessage) -> str | None:
@@ -216,29 +214,7 @@ class NotifyHandlers:
     async def _record(
         self, event: NotificationRequested, change: Change, provider_id: str | None = None
     ) -> None:
-        async def write(uow: UnitOfWork) -> str:
-            doc = await uow.get(NOTIFICATIONS, event.notification_id)
-            now = self._now()
-            notification = (
-                Notification.model_validate(doc) if doc else Notification.requested(event, now)
-            )
-            change(notification, now)
-            outcome = notification.status
-            if provider_id is not None:
-                early = await uow.get(EARLY_REPORTS, provider_id)
-                if early is not None:
-                    notification.provider_reported(early["status"], early.get("error_code"), now)
-            stage(
-                uow,
-                NOTIFICATIONS,
-                notification.model_dump(mode="json"),
-                notification.collect_events(),
-                event.correlation_id,
-            )
-            await uow.commit()
-            return outcome
-
-        self.outcomes[await self._uow(write)] += 1
+        self.outcomes[await self.ledger.record(event, change, provider_id)] += 1
 
     # --- what the gateway asks ------------------------------------------------------------
 

@@ -67,6 +67,11 @@ class CountingSmtp:
                 raise RuntimeError("the SMTP server did not start")
             time.sleep(0.05)
 
+    @property
+    def pid(self) -> int:
+        assert self._process is not None, "the SMTP server is not running"
+        return self._process.pid
+
     def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()

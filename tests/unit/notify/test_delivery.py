@@ -33,6 +33,7 @@ from services.common.staging import stage
 from services.common.store import UnitOfWork
 from services.notify.app import build
 from services.notify.handlers import NOTIFICATIONS, NotifyHandlers
+from services.notify.journal import SendJournal
 from services.notify.model import Notification
 from services.notify.numbers import NumberChange, store_changes
 from services.notify.presence import Presence
@@ -256,6 +257,26 @@ async def test_a_claim_whose_holder_is_gone_is_taken_over_at_once(
     assert n.handlers.outcomes["taken over"] == 1
     assert n.handlers.outcomes["stepped aside"] == 0  # no wait: the delay was 600 s
     assert len(smtp.recorder.with_id(event.notification_id)) == 1
+
+
+async def test_a_holder_killed_after_the_hand_over_is_not_sent_again_but_recorded_sent(
+    amqp_url, tmp_path, smtp, catcher
+):
+    """The holder's journal line, written the instant the relay said 250, outlives its kill
+    even when its store record never came: the taker records "sent" and sends nothing."""
+    async with notify(amqp_url, tmp_path, smtp, catcher, delays=(600.0,)) as n:
+        event = request()
+        dead = Presence(amqp_url, n.runtime.name)
+        await dead.start()
+        await hold(n, event, dead.worker_id)
+        journal = SendJournal(n.handlers.journal.folder, dead.worker_id)
+        journal.open()
+        journal.note(event.notification_id)  # then killed: no record, no close
+        await dead.stop()
+        await n.publish(event)
+        await n.until_status(event.notification_id, "sent")
+    assert n.handlers.outcomes["taken over"] == 1
+    assert smtp.recorder.with_id(event.notification_id) == []
 
 
 async def test_a_copy_of_a_notification_a_live_worker_holds_steps_aside_without_watching(
