@@ -25,9 +25,8 @@ def build(
     """The service; tests give each instance its own `name`, hence its own queues."""
     runtime = ServiceRuntime(name, COLLECTIONS, settings)
     if isinstance(runtime.store, SqliteStore):
-        # A ledger of sends: its commits must outlive a killed worker, and do without an
-        # fsync; one fsync per commit (about 6 ms here) widened the window in which a
-        # kill after the relay's 250 leads to a second send.
+        # A ledger of sends: its commits must outlive a killed worker, not an OS crash
+        # (the send journal does not either); an fsync per commit cost about 6 ms here.
         runtime.store.synchronous = "NORMAL"
     settings = runtime.settings
     presence = Presence(settings.amqp_url, runtime.name)
