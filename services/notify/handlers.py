@@ -85,6 +85,11 @@ class NotifyHandlers:
 
     async def close(self) -> None:
         await self.ledger.close()
+        log.info(
+            "deliveries by outcome: %s, in %d store transactions",
+            dict(self.outcomes),
+            self.ledger.transactions,
+        )
         self.journal.close()
         await self._sms.aclose()
         await self._mail.aclose()
