@@ -121,12 +121,17 @@ class Notify:
 
 @asynccontextmanager
 async def notify(
-    amqp_url: str, tmp_path: Path, smtp: Smtp, catcher, delays=(0.2, 0.4, 0.8)
+    amqp_url: str,
+    tmp_path: Path,
+    smtp: Smtp,
+    catcher,
+    delays=(0.2, 0.4, 0.8),
+    store: str | None = None,
 ) -> AsyncIterator[Notify]:
     settings = Settings(
         amqp_url=amqp_url,
         var_dir=tmp_path,
-        store=f"sqlite:///{tmp_path}",
+        store=store or f"sqlite:///{tmp_path}",
         smtp_port=smtp.port,
         sms_api_url=catcher.twilio_url,
         twilio_account_sid="ACshomeilocal",
@@ -192,6 +197,20 @@ async def test_a_request_delivered_three_times_sends_one_mail(amqp_url, tmp_path
     assert mails[0]["Subject"] == "【Shomei】署名のお願い：賃貸借契約書"
     assert mails[0].get_body(("html",)) is not None
     assert mails[0].get_body(("plain",)) is not None
+
+
+async def test_claims_and_outcomes_written_together_hold_on_mongodb_too(
+    amqp_url, tmp_path, smtp, catcher, mongo_url
+):
+    """The group commit reads many notifications at once (`id` any of …) on either engine."""
+    async with notify(amqp_url, tmp_path, smtp, catcher, store=mongo_url) as n:
+        events = [request() for _ in range(12)]
+        for event in (*events, events[0]):
+            await n.publish(event)
+        for event in events:
+            await n.until_status(event.notification_id, "sent")
+        await until(lambda: n.handlers.outcomes["already settled"] >= 1)
+    assert all(len(smtp.recorder.with_id(e.notification_id)) == 1 for e in events)
 
 
 async def test_a_transient_failure_waits_in_the_broker_and_is_sent_once_the_relay_is_back(
