@@ -25,6 +25,8 @@ ROTATE_BYTES = 256 * 1024
 """A journal only has to hold the ids whose store record is not committed yet."""
 KEEP_DEAD_SECONDS = 24 * 3600.0
 """A dead worker's journal is read by whoever takes over its claims, within seconds."""
+CHECK_SECONDS = 600.0
+"""How often a worker makes sure its journal was not swept while it sat idle for a day."""
 
 
 class SendJournal:
@@ -34,6 +36,7 @@ class SendJournal:
         self._fd: int | None = None
         self._unrecorded: dict[str, str] = {}
         self._size = 0
+        self._checked = 0.0
 
     def _path(self, worker_id: str) -> Path:
         return self.folder / f"{worker_id}.sent"
@@ -41,7 +44,13 @@ class SendJournal:
     def open(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         self._sweep()
+        self._reopen()
+
+    def _reopen(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
         self._fd = os.open(self._path(self.worker_id), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+        self._checked = time.monotonic()
 
     def close(self) -> None:
         """After the last record was committed: nothing here is needed any more."""
@@ -55,6 +64,10 @@ class SendJournal:
         """One write, no await: the bytes are the kernel's before the next instruction."""
         line = f"{notification_id} {provider_id or '-'}\n".encode()
         if self._fd is not None:
+            if time.monotonic() - self._checked > CHECK_SECONDS:
+                if os.fstat(self._fd).st_nlink == 0:  # another worker swept it as a dead one's
+                    self._reopen()
+                self._checked = time.monotonic()
             os.write(self._fd, line)
         self._unrecorded[notification_id] = provider_id or "-"
         self._size += len(line)
@@ -68,8 +81,7 @@ class SendJournal:
             lines = "".join(f"{n} {p}\n" for n, p in self._unrecorded.items()).encode()
             fresh.write_bytes(lines)
             os.replace(fresh, path)  # a reader sees the old file or the new, both complete
-            os.close(self._fd)
-            self._fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            self._reopen()
             self._size = len(lines)
 
     def sent_by(self, worker_id: str, notification_id: str) -> tuple[bool, str | None]:

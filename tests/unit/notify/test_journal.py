@@ -43,3 +43,14 @@ def test_a_worker_that_stops_cleanly_leaves_no_journal(tmp_path: Path) -> None:
     mine.recorded("n1")
     mine.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_journal_swept_while_its_worker_sat_idle_is_made_again(
+    tmp_path: Path, monkeypatch
+) -> None:
+    monkeypatch.setattr(journal, "CHECK_SECONDS", 0.0)
+    mine = SendJournal(tmp_path, "worker-a")
+    mine.open()
+    (tmp_path / "worker-a.sent").unlink()  # another worker's start took it for a dead one's
+    mine.note("n1")
+    assert SendJournal(tmp_path, "worker-b").sent_by("worker-a", "n1") == (True, None)
