@@ -13,8 +13,8 @@ from services.common.notifications import (
     NotificationParams,
     SignatureCompleted,
     SignatureReminder,
-    SignatureReRequest,
     SignatureRequest,
+    SignatureReRequest,
 )
 from services.common.values import Channel
 from services.signing.parties import Party
@@ -43,9 +43,8 @@ def to_party(
         return SignatureCompleted(**common, download_url=link or "")
     if kind == "envelope_cancelled":
         return CancellationNotice(**common, reason=reason)
-    request = {"signature_reminder": SignatureReminder, "signature_rerequest": SignatureReRequest}.get(
-        kind, SignatureRequest
-    )
+    asks = {"signature_reminder": SignatureReminder, "signature_rerequest": SignatureReRequest}
+    request = asks.get(kind, SignatureRequest)
     return request(
         **common,
         sign_url=link or "",
