@@ -113,6 +113,7 @@ STATUS: dict[str, int] = {
     RefusalCode.consent_not_applicable: 409,
     RefusalCode.consent_already_answered: 409,
     RefusalCode.id_document_not_asked: 422,
+    RefusalCode.id_documents_missing: 409,
     RefusalCode.access_code_required: 403,
     RefusalCode.already_signed: 409,
     RefusalCode.not_your_turn: 409,

@@ -111,6 +111,7 @@ MESSAGES = {
     "consent_not_applicable": "No Article 37 consent is needed for this contract.",
     "consent_already_answered": "The Article 37 consent was already answered.",
     "id_document_not_asked": "The sender did not ask for this identity document.",
+    "id_documents_missing": "Please send photos of the identity documents asked for first.",
     "access_code_required": "Enter the access code first.",
     "already_signed": "You have already signed this contract.",
     "not_your_turn": "It is not your turn to sign yet.",

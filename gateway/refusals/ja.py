@@ -130,6 +130,7 @@ MESSAGES = {
     "consent_not_applicable": "37条書面の電子交付の同意は、この契約では不要です。",
     "consent_already_answered": "37条書面の電子交付の同意は回答済みです。",
     "id_document_not_asked": "送信者から依頼されていない本人確認書類です。",
+    "id_documents_missing": "署名の前に、依頼された本人確認書類の写真を提出してください。",
     "access_code_required": "アクセスコードを入力してください。",
     "already_signed": "この契約書には署名済みです。",
     "not_your_turn": "まだ署名の順番ではありません。",

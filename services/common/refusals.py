@@ -106,6 +106,8 @@ class RefusalCode(StrEnum):
     consent_not_applicable = "consent_not_applicable"
     consent_already_answered = "consent_already_answered"
     id_document_not_asked = "id_document_not_asked"
+    id_documents_missing = "id_documents_missing"
+    """params: documents (the missing kinds, comma-separated)."""
     access_code_required = "access_code_required"
     already_signed = "already_signed"
     not_your_turn = "not_your_turn"

@@ -41,6 +41,15 @@ IdDocument = Literal[
 """必要書類 (S10): 運転免許証（裏表）, パスポート, マイナンバーカード, 在留カード, 健康保険証."""
 IdSide = Literal["front", "back", "page"]
 """Which side of an identity document a photo shows; a passport has one page."""
+ID_SIDES: dict[IdDocument, tuple[IdSide, ...]] = {
+    "drivers_license": ("front", "back"),
+    "passport": ("page",),
+    "my_number_card": ("front",),
+    "residence_card": ("front", "back"),
+    "health_insurance_card": ("front", "back"),
+}
+"""The photos that make up each document, for the page that asks and the service that
+checks. A My Number card's back carries the number, which may not be collected: front only."""
 
 
 class IdImage(BaseModel):

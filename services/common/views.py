@@ -365,6 +365,8 @@ class SignerPartyView(Model):
     """The answer given, if any."""
     identity_documents: list[IdImage] = Field(default_factory=list)
     """Photos of identity documents attached so far (S10, G3)."""
+    missing_documents: list[IdDocument] = Field(default_factory=list)
+    """Documents asked for with a side not yet photographed: no signature until empty."""
 
 
 class MarkView(Model):

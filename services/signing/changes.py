@@ -65,6 +65,7 @@ class Changes(EnvelopeState):
                 "mobile_acquired_on": None,
                 "failed_attempts": 0,
                 "session_hashes": [],
+                "identity_documents": [],
                 "link_serial": 0,
                 "status": "waiting",
             },

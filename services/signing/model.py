@@ -174,8 +174,8 @@ class Envelope(Workflow, Access, Changes, Consent, Schedule, Identity):
         party = self.by_link(party_id, serial)
         has_access = self.has_access(party_id, session_hash)
         who = who or Who(actor=party.name)
+        self.require_identity(party, has_access)
         if consent is not None and self.consent_applies(party):
-            self._signable(party, has_access)
             party.consent = "given" if consent else "refused"
             party.consent_at = now
         self.sign_as(

@@ -15,6 +15,7 @@ from services.common.views import (
 )
 from services.signing.audit_trail import AuditEntry
 from services.signing.fields import SignatureField
+from services.signing.identity import missing_documents
 from services.signing.model import Envelope
 from services.signing.parties import Party
 
@@ -115,6 +116,7 @@ def signer_view(envelope: Envelope, party_id: str, session_hash: str | None) -> 
             consent_asked=envelope.consent_asked(party),
             consent=party.consent,
             identity_documents=party.identity_documents,
+            missing_documents=missing_documents(party),
         ),
         fields=[_field_view(f) for f in envelope.fields if f.party_id == party_id],
         marks=_marks(envelope, party_id),
