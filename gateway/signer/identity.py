@@ -22,20 +22,13 @@ from gateway.signer.texts import TEXTS
 from gateway.signer.web import csrf_ok, language, page
 from services.common.blobs import BlobTooLarge
 from services.common.commands import AttachIdentityDocuments
-from services.common.values import IdDocument, IdImage, IdSide
+from services.common.values import ID_SIDES, IdImage
+from services.common.views import SignerView
 
 IMAGE_MAX_BYTES = 10 * 1024 * 1024
 """One photo: a phone's camera makes 2–6 MB."""
 UPLOAD_MAX_BYTES = 8 * IMAGE_MAX_BYTES
 """The whole form, refused by its declared length before it is read."""
-SIDES: dict[IdDocument, tuple[IdSide, ...]] = {
-    "drivers_license": ("front", "back"),
-    "passport": ("page",),
-    "my_number_card": ("front",),
-    "residence_card": ("front", "back"),
-    "health_insurance_card": ("front", "back"),
-}
-"""A My Number card's back carries the number, which may not be collected: front only."""
 HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"heim", b"heis", b"hevm", b"hevs", b"mif1", b"msf1"}
 ImageType = Literal["image/jpeg", "image/png", "image/heic"]
 
@@ -61,6 +54,27 @@ async def chunks(upload: UploadFile, first: bytes) -> AsyncIterator[bytes]:
 router = APIRouter()
 
 
+def identity_page(
+    request: Request,
+    token: str,
+    view: SignerView,
+    errors: list[str],
+    status: int = 200,
+    code: str | None = None,
+) -> HTMLResponse:
+    """The photos still to send; `code` names a service's refusal for machines."""
+    return page(
+        request,
+        token,
+        "signer/identity.html",
+        status,
+        view=view,
+        errors=errors,
+        sides=ID_SIDES,
+        code=code,
+    )
+
+
 @router.post("/{token}/identity", response_class=HTMLResponse)
 async def attach_identity(request: Request, token: str) -> Response:
     """Photos of the documents asked for, each checked and streamed into a blob (G3)."""
@@ -76,7 +90,7 @@ async def attach_identity(request: Request, token: str) -> Response:
         images: list[IdImage] = []
         errors: list[str] = []
         for kind in view.party.required_documents:
-            for side in SIDES[kind]:
+            for side in ID_SIDES[kind]:
                 name = f"{t[kind]}（{t['id_' + side]}）"
                 upload = form.get(f"img_{kind}_{side}")
                 if not isinstance(upload, UploadFile) or not upload.size:
@@ -99,7 +113,7 @@ async def attach_identity(request: Request, token: str) -> Response:
                 )
         if errors:
             unique = list(dict.fromkeys(errors))
-            return page(request, token, "signer/identity.html", 422, view=view, errors=unique)
+            return identity_page(request, token, view, unique, 422)
         await backends(request).ask(
             "signing",
             AttachIdentityDocuments(

@@ -51,6 +51,7 @@ def refused(request: Request, token: str, exc: Problem) -> Response:
         exc.status,
         state="refused",
         message=exc.message(language(request)),
+        code=exc.code,
     )
 
 

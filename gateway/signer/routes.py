@@ -8,6 +8,7 @@ access session, kept in an HttpOnly cookie scoped to that link's path. Every POS
 the CSRF token of the page it came from.
 """
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -38,6 +39,7 @@ from services.common.commands import (
     VerifyAccessCode,
 )
 from services.common.links import SIGNER_PAGES
+from services.common.messages import Command
 from services.common.queries import GetDocument, GetFinishedDocument, GetPageImage
 from services.common.refusals import RefusalCode
 from services.common.views import SealView, SignerView
@@ -47,6 +49,18 @@ DOWNLOAD_DAYS = 30
 """The finished PDF downloads from the signer's link this long after completion (G7)."""
 ENDED = ("declined", "cancelled", "expired")
 limit = RateLimit()
+STATE_REFUSALS = {
+    RefusalCode.already_signed,
+    RefusalCode.not_your_turn,
+    RefusalCode.envelope_closed,
+    RefusalCode.party_locked,
+    RefusalCode.party_declined,
+    RefusalCode.access_code_required,
+    RefusalCode.consent_already_answered,
+    RefusalCode.consent_not_applicable,
+}
+"""Refusals that say where the party stands: the link's own page tells it best (a second
+tap on a button, a page left open while the state moved on)."""
 
 
 @router.get("/{token}", response_class=HTMLResponse)
@@ -68,17 +82,14 @@ async def signer_page(request: Request, token: str) -> Response:
         return page(request, token, "signer/access_code.html", view=view, error=None)
     if not party.can_sign:
         return _done(request, token, view)
-    missing = [k for k in party.required_documents if k not in _attached(view)]
-    if missing:
-        return page(request, token, "signer/identity.html", view=view, errors=[])
+    if party.missing_documents:
+        return identity.identity_page(request, token, view, [])
     return await sign_page(request, view, token)
 
 
-def _attached(view: SignerView) -> set[str]:
-    return {image.kind for image in view.party.identity_documents}
-
-
-def _done(request: Request, token: str, view: SignerView) -> Response:
+def _done(
+    request: Request, token: str, view: SignerView, error: str | None = None, status: int = 200
+) -> Response:
     party = view.party
     if party.status == "waiting":
         return state_page(request, token, "waiting", 200, view=view)
@@ -89,7 +100,9 @@ def _done(request: Request, token: str, view: SignerView) -> Response:
         request,
         token,
         "signer/done.html",
+        status,
         view=view,
+        error=error,
         download_until=until,
         download_open=until is None or datetime.now(UTC) < until,
     )
@@ -209,7 +222,7 @@ async def sign(request: Request, token: str) -> Response:
     try:
         view = await require_access(request, token)
     except Problem as exc:
-        return refused(request, token, exc)
+        return await _after_refusal(request, token, exc)
     texts = {k.removeprefix("text_"): str(v) for k, v in form.items() if k.startswith("text_")}
     checks = {k.removeprefix("check_"): True for k in form if k.startswith("check_")}
     seals = [f.id for f in view.fields if f.type == "signature" and view.party.can_sign]
@@ -232,15 +245,53 @@ async def sign(request: Request, token: str) -> Response:
             ),
         )
     except Problem as exc:
-        if exc.status != 422:
-            return refused(request, token, exc)
-        return await sign_page(request, view, token, exc.message(language(request)), 422)
+        if exc.code == RefusalCode.id_documents_missing:
+            message = exc.message(language(request))
+            return identity.identity_page(request, token, view, [message], exc.status, exc.code)
+        return await _after_refusal(request, token, exc)
     return again(token)
 
 
 def _consent(answer: object) -> bool | None:
     """The 37条 answer given with the signature, where a client sends it in the same step."""
     return None if answer not in ("yes", "no") else answer == "yes"
+
+
+async def _act(
+    request: Request,
+    token: str,
+    csrf: str,
+    command: Callable[[str | None], Command[SignerView]],
+    problem: str | None = None,
+) -> Response:
+    """A signer's POST other than signing: its CSRF token, then one command (built with the
+    session from the cookie) to the signing service, then back to the link (303), whose
+    page shows where things stand now. `problem` is the input's own refusal, a text key."""
+    if not csrf_ok(request, csrf):
+        return page(request, token, "signer/state.html", 403, state="csrf")
+    try:
+        if problem:
+            return await _refusing(request, token, problem)
+        await backends(request).ask("signing", command(request.cookies.get(COOKIE)))
+    except Problem as exc:
+        return await _after_refusal(request, token, exc)
+    return again(token)
+
+
+async def _after_refusal(request: Request, token: str, exc: Problem) -> Response:
+    if exc.code in STATE_REFUSALS:
+        return again(token)
+    if exc.status != 422:
+        return refused(request, token, exc)
+    return await _refusing(request, token, exc.message(language(request)))
+
+
+async def _refusing(request: Request, token: str, error: str) -> Response:
+    """The link's page again, with what was wrong with the input."""
+    view = await require_access(request, token)
+    if view.party.can_sign:
+        return await sign_page(request, view, token, error, 422)
+    return _done(request, token, view, error, 422)
 
 
 @router.post("/{token}/decline")
@@ -251,24 +302,13 @@ async def decline(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """署名を辞退する (G4): the envelope ends; the sender and the asked parties are told."""
-    if not csrf_ok(request, csrf):
-        return page(request, token, "signer/state.html", 403, state="csrf")
-    try:
-        if not reason.strip():
-            view = await require_access(request, token)
-            return await sign_page(request, view, token, "decline_reason", 422)
-        await backends(request).ask(
-            "signing",
-            DeclineAsParty(
-                token=token,
-                session=request.cookies.get(COOKIE),
-                reason=reason.strip(),
-                context=context(request),
-            ),
+
+    def command(session: str | None) -> DeclineAsParty:
+        return DeclineAsParty(
+            token=token, session=session, reason=reason.strip(), context=context(request)
         )
-    except Problem as exc:
-        return refused(request, token, exc)
-    return again(token)
+
+    return await _act(request, token, csrf, command, None if reason.strip() else "decline_reason")
 
 
 @router.post("/{token}/change-signer")
@@ -281,29 +321,18 @@ async def change_signer(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """署名者変更 (S14, G5): the named person is asked; this link stops working."""
-    if not csrf_ok(request, csrf):
-        return page(request, token, "signer/state.html", 403, state="csrf")
-    try:
-        if not name.strip():
-            view = await require_access(request, token)
-            return await sign_page(request, view, token, "change_name", 422)
-        await backends(request).ask(
-            "signing",
-            ChangeSigner(
-                token=token,
-                session=request.cookies.get(COOKIE),
-                name=name.strip(),
-                email=email.strip() or None,
-                phone=phone.strip() or None,
-                context=context(request),
-            ),
+
+    def command(session: str | None) -> ChangeSigner:
+        return ChangeSigner(
+            token=token,
+            session=session,
+            name=name.strip(),
+            email=email.strip() or None,
+            phone=phone.strip() or None,
+            context=context(request),
         )
-    except Problem as exc:
-        if exc.status == 422:
-            view = await require_access(request, token)
-            return await sign_page(request, view, token, exc.message(language(request)), 422)
-        return refused(request, token, exc)
-    return again(token)
+
+    return await _act(request, token, csrf, command, None if name.strip() else "change_name")
 
 
 @router.post("/{token}/consent")
@@ -314,23 +343,14 @@ async def consent(
     csrf: Annotated[str, Form(max_length=100)] = "",
 ) -> Response:
     """37条書面の電子交付への同意 (S18, G6), after signing."""
-    if not csrf_ok(request, csrf):
-        return page(request, token, "signer/state.html", 403, state="csrf")
-    if answer not in ("yes", "no"):
-        return again(token)
-    try:
-        await backends(request).ask(
-            "signing",
-            AnswerConsent(
-                token=token,
-                session=request.cookies.get(COOKIE),
-                consent=answer == "yes",
-                context=context(request),
-            ),
+
+    def command(session: str | None) -> AnswerConsent:
+        return AnswerConsent(
+            token=token, session=session, consent=answer == "yes", context=context(request)
         )
-    except Problem as exc:
-        return refused(request, token, exc)
-    return again(token)
+
+    given = answer in ("yes", "no")
+    return await _act(request, token, csrf, command, None if given else "consent_missing")
 
 
 def attachment(title: str) -> str:

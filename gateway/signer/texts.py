@@ -87,6 +87,7 @@ JA: dict[str, str] = {
     "share_only_waiting": "全員の署名が完了すると、締結済みの契約書をお知らせします。",
     "consent_title": "37条書面の電子交付について",
     "consent_body": "宅地建物取引業法第37条に基づく書面（契約の内容を記載した書面）を、紙に代えて電磁的方法（PDF）で受け取ることに同意しますか。同意しない場合は、書面でお渡しします。",
+    "consent_missing": "「同意する」か「同意しない」を選んでください。",
     "consent_yes": "同意する",
     "consent_no": "同意しない",
     "consent_given": "37条書面の電子交付に同意しました。",
@@ -108,6 +109,11 @@ JA: dict[str, str] = {
     "state_not_found": "このリンクは無効です。メールまたはSMSのリンクをご確認ください。",
     "questions": "ご不明な点は、送信者の {sender} 様にお問い合わせください。",
     "csrf": "ページの有効期限が切れました。もう一度お試しください。",
+    "csrf_title": "もう一度お試しください",
+    "back_to_request": "署名依頼のページに戻る",
+    "too_many_title": "しばらくお待ちください",
+    "too_large_title": "ファイルが大きすぎます",
+    "refused_title": "お手続きを進められませんでした",
 }
 
 EN: dict[str, str] = {
@@ -189,6 +195,7 @@ EN: dict[str, str] = {
     "share_only_waiting": "When everyone has signed, you will be sent the finished contract.",
     "consent_title": "Electronic delivery of the Article 37 document",
     "consent_body": "Do you agree to receive the document required by Article 37 of the Real Estate Brokerage Act electronically (PDF) instead of on paper? If not, you will receive it on paper.",
+    "consent_missing": "Please choose whether you agree or not.",
     "consent_yes": "I agree",
     "consent_no": "I do not agree",
     "consent_given": "You agreed to electronic delivery of the Article 37 document.",
@@ -210,6 +217,11 @@ EN: dict[str, str] = {
     "state_not_found": "This link is not valid. Please check the link in your e-mail or SMS.",
     "questions": "If you have questions, please ask the sender, {sender}.",
     "csrf": "This page has expired. Please try again.",
+    "csrf_title": "Please try again",
+    "back_to_request": "Back to the request",
+    "too_many_title": "Please wait a moment",
+    "too_large_title": "The files are too large",
+    "refused_title": "This step could not be completed",
 }
 
 TEXTS: dict[Lang, dict[str, str]] = {"ja": JA, "en": EN}

@@ -1,7 +1,9 @@
 """Every bad input to the signer's pages through HTTP on the real stack, on both engines:
 a clear page with a status, never a 500 (G2–G7, S10): a guessed link, a POST without its
-CSRF token, pages before the code, a file that is not a photo, a missing photo, a sign
-without seals or agreement, an unknown mark, an empty decline, a cancelled request; the
+CSRF token, pages before the code, a file that is not a photo, a missing photo, a signature
+without the identity photos asked for (refused by the service, on the bus too), a sign
+without seals or agreement, an unknown mark or page, an empty or overlong decline, a
+nameless or forbidden signer change, a bad or early consent, a cancelled request; the
 session cookie's flags and the English switch."""
 
 import os
@@ -10,6 +12,9 @@ import re
 import httpx
 import pytest
 
+from services.common.commands import SignAsParty, VerifyAccessCode
+from services.common.refusals import RefusalCode
+from services.common.rpc import QueryClient, QueryFailed
 from tests.e2e.test_contract_flow import signer_link, wait_for_mail
 from tests.support import signer
 from tests.support.pdfs import lease_pdf
@@ -35,11 +40,29 @@ async def create(api: httpx.AsyncClient, email: str, **party: object) -> dict:
     return created.json()
 
 
+async def refused_on_the_bus(stack, link: str, code: str) -> None:
+    """The signing service itself, asked over the broker as the gateway asks it: the
+    refusal's code and the documents still missing, for any caller (G3)."""
+    token = link.rsplit("/", 1)[1]
+    bus = QueryClient(stack.amqp_url, 30)
+    await bus.connect()
+    try:
+        checked = await bus.ask("signing", VerifyAccessCode(token=token, code=code))
+        with pytest.raises(QueryFailed) as exc:
+            await bus.ask(
+                "signing", SignAsParty(token=token, session=checked.session, seal_blob_id="0" * 64)
+            )
+    finally:
+        await bus.close()
+    assert exc.value.error.code == RefusalCode.id_documents_missing
+    assert exc.value.error.params == {"documents": "drivers_license"}
+
+
 async def test_every_bad_signer_input_gets_a_page_with_a_status_never_a_500(stack, inbox):
     t = os.urandom(3).hex()
     headers = {"Authorization": f"Bearer {stack.api_key}"}
     async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=30) as api:
-        await create(
+        coded = await create(
             api,
             f"coded-{t}@example.jp",
             access_code="2468",
@@ -70,6 +93,13 @@ async def test_every_bad_signer_input_gets_a_page_with_a_status_never_a_500(stac
 
         page = await client.get(link)
         assert "本人確認書類" in page.text and 'capture="environment"' in page.text
+        # G3: a signature posted past the photo page is the service's refusal, not a 500
+        pressed = {f"seal_{f['id']}": "1" for f in coded["fields"]}
+        skipped = await signer.post(client, link, "sign", {"agree": "1", **pressed})
+        assert skipped.status_code == 409
+        assert 'data-code="id_documents_missing"' in skipped.text
+        assert "本人確認書類の写真を提出してください" in skipped.text
+        await refused_on_the_bus(stack, link, "2468")
         pdf = {
             "img_drivers_license_front": ("front.jpg", lease_pdf(), "image/jpeg"),
             "img_drivers_license_back": ("back.jpg", signer.jpeg(), "image/jpeg"),
@@ -96,9 +126,19 @@ async def test_every_bad_signer_input_gets_a_page_with_a_status_never_a_500(stac
         assert no_agree.status_code == 422 and "同意" in no_agree.text
         assert (await client.get(f"{link}/marks/nothing")).status_code == 404
         empty = await signer.post(client, link, "decline", {"reason": "  "})
-        assert empty.status_code == 422
+        assert empty.status_code == 422 and "辞退の理由" in empty.text
+        nameless = await signer.post(client, link, "change-signer", {"name": " "})
+        assert nameless.status_code == 422 and 'id="sign-error"' in nameless.text
+        not_allowed = await signer.post(client, link, "change-signer", {"name": "鈴木 一郎"})
+        assert not_allowed.status_code == 422 and "署名者変更は" in not_allowed.text
         odd = await signer.post(client, link, "consent", {"answer": "maybe"})
         assert odd.status_code == 422
+        early = await signer.post(client, link, "consent", {"answer": "no"})
+        assert early.status_code == 303
+        long = await signer.post(client, link, "decline", {"reason": "理由" * 300})
+        assert long.status_code == 422 and "<html" in long.text
+        assert (await client.get(f"{link}/pages/999")).status_code == 404
+        assert (await client.get(f"{link}/pages/abc")).status_code == 422
 
         english = await client.get(f"{link}?lang=en")
         assert (
