@@ -11,13 +11,12 @@ the CSRF token of the page it came from.
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from gateway.refusals import Problem
-from gateway.signer import identity
+from gateway.signer import download, identity
 from gateway.signer.link import (
     COOKIE,
     NOT_FOUND,
@@ -40,13 +39,11 @@ from services.common.commands import (
 )
 from services.common.links import SIGNER_PAGES
 from services.common.messages import Command
-from services.common.queries import GetDocument, GetFinishedDocument, GetPageImage
+from services.common.queries import GetDocument, GetPageImage
 from services.common.refusals import RefusalCode
 from services.common.views import SealView, SignerView
 
 router = APIRouter(prefix=SIGNER_PAGES, include_in_schema=False)
-DOWNLOAD_DAYS = 30
-"""The finished PDF downloads from the signer's link this long after completion (G7)."""
 ENDED = ("declined", "cancelled", "expired")
 limit = RateLimit()
 STATE_REFUSALS = {
@@ -59,8 +56,8 @@ STATE_REFUSALS = {
     RefusalCode.consent_already_answered,
     RefusalCode.consent_not_applicable,
 }
-"""Refusals that say where the party stands: the link's own page tells it best (a second
-tap on a button, a page left open while the state moved on)."""
+"""Refusals that say where the party stands: the link's own page, with the refusal's
+status, tells it best (a second tap on a button, a page left open while the state moved on)."""
 
 
 @router.get("/{token}", response_class=HTMLResponse)
@@ -73,29 +70,37 @@ async def signer_page(request: Request, token: str) -> Response:
         if exc.code in NOT_FOUND:
             limit.failed(request)
         return refused(request, token, exc)
+    return await _link_page(request, token, view)
+
+
+async def _link_page(
+    request: Request, token: str, view: SignerView, status: int | None = None
+) -> Response:
+    """Where the party stands: lock, end, code, done, photos, or the contract to sign;
+    `status` replaces the page's own when a refused POST shows it."""
     party = view.party
     if party.status == "locked":
-        return page(request, token, "signer/locked.html", 423, view=view)
+        return page(request, token, "signer/locked.html", status or 423, view=view)
     if view.envelope_status in ENDED:
-        return state_page(request, token, view.envelope_status, 410, view=view)
+        return state_page(request, token, view.envelope_status, status or 410, view=view)
     if not party.has_access:
-        return page(request, token, "signer/access_code.html", view=view, error=None)
+        return page(request, token, "signer/access_code.html", status or 200, view=view, error=None)
     if not party.can_sign:
-        return _done(request, token, view)
+        return _done(request, token, view, status=status or 200)
     if party.missing_documents:
-        return identity.identity_page(request, token, view, [])
-    return await sign_page(request, view, token)
+        return identity.identity_page(request, token, view, [], status or 200)
+    return await sign_page(request, view, token, status=status or 200)
 
 
 def _done(
     request: Request, token: str, view: SignerView, error: str | None = None, status: int = 200
 ) -> Response:
     party = view.party
-    if party.status == "waiting":
-        return state_page(request, token, "waiting", 200, view=view)
-    if party.status == "declined":
-        return state_page(request, token, "declined", 200, view=view)
-    until = view.completed_at + timedelta(days=DOWNLOAD_DAYS) if view.completed_at else None
+    if party.status in ("waiting", "declined"):
+        return state_page(request, token, party.status, status, view=view)
+    until = (
+        view.completed_at + timedelta(days=download.DOWNLOAD_DAYS) if view.completed_at else None
+    )
     return page(
         request,
         token,
@@ -109,14 +114,27 @@ def _done(
 
 
 async def sign_page(
-    request: Request, view: SignerView, token: str, error: str | None = None, status: int = 200
+    request: Request,
+    view: SignerView,
+    token: str,
+    error: str | None = None,
+    status: int = 200,
+    about: str = "sign",
 ) -> HTMLResponse:
-    """The contract's pages with this party's boxes; shown again with a refusal's message."""
+    """The contract's pages with this party's boxes; shown again with a refusal's message,
+    beside the form it is `about` (sign, decline, change)."""
     document = await backends(request).ask(
         "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
     )
     return page(
-        request, token, "signer/sign.html", status, view=view, pages=document.pages, error=error
+        request,
+        token,
+        "signer/sign.html",
+        status,
+        view=view,
+        pages=document.pages,
+        error=error,
+        about=about,
     )
 
 
@@ -124,8 +142,8 @@ async def sign_page(
 async def enter_access_code(
     request: Request,
     token: str,
-    code: Annotated[str, Form(max_length=64)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    code: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     if not csrf_ok(request, csrf):
         return page(request, token, "signer/state.html", 403, state="csrf")
@@ -133,7 +151,10 @@ async def enter_access_code(
         return page(request, token, "signer/state.html", 429, state="too_many")
     try:
         checked = await backends(request).ask(
-            "signing", VerifyAccessCode(token=token, code=code, context=context(request))
+            "signing",
+            VerifyAccessCode(
+                token=token, code=code if len(code) <= 64 else "", context=context(request)
+            ),
         )
     except Problem as exc:
         if exc.code in NOT_FOUND:
@@ -262,7 +283,8 @@ async def _act(
     token: str,
     csrf: str,
     command: Callable[[str | None], Command[SignerView]],
-    problem: str | None = None,
+    problem: str | None,
+    about: str,
 ) -> Response:
     """A signer's POST other than signing: its CSRF token, then one command (built with the
     session from the cookie) to the signing service, then back to the link (303), whose
@@ -271,26 +293,34 @@ async def _act(
         return page(request, token, "signer/state.html", 403, state="csrf")
     try:
         if problem:
-            return await _refusing(request, token, problem)
+            return await _refusing(request, token, problem, about)
         await backends(request).ask("signing", command(request.cookies.get(COOKIE)))
     except Problem as exc:
-        return await _after_refusal(request, token, exc)
+        return await _after_refusal(request, token, exc, about)
     return again(token)
 
 
-async def _after_refusal(request: Request, token: str, exc: Problem) -> Response:
+async def _after_refusal(
+    request: Request, token: str, exc: Problem, about: str = "sign"
+) -> Response:
     if exc.code in STATE_REFUSALS:
-        return again(token)
+        try:
+            view = await open_link(request, token)
+        except Problem as gone:
+            return refused(request, token, gone)
+        return await _link_page(request, token, view, exc.status)
     if exc.status != 422:
         return refused(request, token, exc)
-    return await _refusing(request, token, exc.message(language(request)))
+    lang = language(request)
+    details = dict.fromkeys(e.detail for e in exc.details(lang).errors)
+    return await _refusing(request, token, " ".join(details) or exc.message(lang), about)
 
 
-async def _refusing(request: Request, token: str, error: str) -> Response:
+async def _refusing(request: Request, token: str, error: str, about: str) -> Response:
     """The link's page again, with what was wrong with the input."""
     view = await require_access(request, token)
     if view.party.can_sign:
-        return await sign_page(request, view, token, error, 422)
+        return await sign_page(request, view, token, error, 422, about)
     return _done(request, token, view, error, 422)
 
 
@@ -298,49 +328,55 @@ async def _refusing(request: Request, token: str, error: str) -> Response:
 async def decline(
     request: Request,
     token: str,
-    reason: Annotated[str, Form(max_length=500)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """署名を辞退する (G4): the envelope ends; the sender and the asked parties are told."""
+    reason = reason.strip()
 
     def command(session: str | None) -> DeclineAsParty:
-        return DeclineAsParty(
-            token=token, session=session, reason=reason.strip(), context=context(request)
-        )
+        return DeclineAsParty(token=token, session=session, reason=reason, context=context(request))
 
-    return await _act(request, token, csrf, command, None if reason.strip() else "decline_reason")
+    problem = None if reason else "decline_reason_missing"
+    if len(reason) > 500:
+        problem = "decline_reason_long"
+    return await _act(request, token, csrf, command, problem, "decline")
 
 
 @router.post("/{token}/change-signer")
 async def change_signer(
     request: Request,
     token: str,
-    name: Annotated[str, Form(max_length=100)] = "",
-    email: Annotated[str, Form(max_length=254)] = "",
-    phone: Annotated[str, Form(max_length=20)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    name: Annotated[str, Form()] = "",
+    email: Annotated[str, Form()] = "",
+    phone: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """署名者変更 (S14, G5): the named person is asked; this link stops working."""
+    name, email, phone = name.strip(), email.strip(), phone.strip()
 
     def command(session: str | None) -> ChangeSigner:
         return ChangeSigner(
             token=token,
             session=session,
-            name=name.strip(),
-            email=email.strip() or None,
-            phone=phone.strip() or None,
+            name=name,
+            email=email or None,
+            phone=phone or None,
             context=context(request),
         )
 
-    return await _act(request, token, csrf, command, None if name.strip() else "change_name")
+    problem = None if name else "change_name_missing"
+    if len(name) > 100 or len(email) > 254 or len(phone) > 20:
+        problem = "change_too_long"
+    return await _act(request, token, csrf, command, problem, "change")
 
 
 @router.post("/{token}/consent")
 async def consent(
     request: Request,
     token: str,
-    answer: Annotated[str, Form(max_length=3)] = "",
-    csrf: Annotated[str, Form(max_length=100)] = "",
+    answer: Annotated[str, Form()] = "",
+    csrf: Annotated[str, Form()] = "",
 ) -> Response:
     """37条書面の電子交付への同意 (S18, G6), after signing."""
 
@@ -350,41 +386,17 @@ async def consent(
         )
 
     given = answer in ("yes", "no")
-    return await _act(request, token, csrf, command, None if given else "consent_missing")
-
-
-def attachment(title: str) -> str:
-    """RFC 6266/5987: the contract's title for browsers that read `filename*`, and an ASCII
-    fallback for those that do not."""
-    name = title.strip().replace("/", "／").replace("\\", "＼") or "contract"
-    ascii_name = "".join(c for c in name if c.isascii() and c.isprintable() and c not in '"%;')
-    fallback = (ascii_name.strip(" .") or "contract") + ".pdf"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(name + '.pdf')}"
-
-
-@router.get("/{token}/download")
-async def download(request: Request, token: str) -> Response:
-    try:
-        view = await require_access(request, token)
-    except Problem as exc:
-        if exc.code == RefusalCode.access_code_required:
-            return again(token)
-        return refused(request, token, exc)
-    if not view.finished or view.completed_at is None:
-        return again(token)
-    if datetime.now(UTC) >= view.completed_at + timedelta(days=DOWNLOAD_DAYS):
-        return state_page(request, token, "download_expired", 410, view=view)
-    finished = await backends(request).ask(
-        "document",
-        GetFinishedDocument(
-            tenant_id=view.tenant_id, document_id=view.document_id, envelope_id=view.envelope_id
-        ),
-    )
-    return StreamingResponse(
-        await backends(request).open_blob(finished.blob_id),
-        media_type="application/pdf",
-        headers={"Content-Disposition": attachment(view.title), "Cache-Control": "no-store"},
+    return await _act(
+        request, token, csrf, command, None if given else "consent_missing", "consent"
     )
 
 
 router.include_router(identity.router)
+router.include_router(download.router)
+
+
+@router.get("/{token}/{action}")
+async def form_address(token: str, action: str) -> Response:
+    """A form's address opened by itself (reloaded, bookmarked, switched to English after a
+    refusal): the link's page, not a "method not allowed"."""
+    return again(token)

@@ -33,7 +33,9 @@ def csrf_token(request: Request) -> str:
 def csrf_ok(request: Request, sent: object) -> bool:
     """Double submit: the form's token must equal the cookie this link's page set."""
     cookie = request.cookies.get(CSRF_COOKIE)
-    return bool(cookie) and isinstance(sent, str) and secrets.compare_digest(cookie, sent)
+    if not cookie or not isinstance(sent, str):
+        return False
+    return secrets.compare_digest(cookie.encode(), sent.encode())
 
 
 def page(request: Request, token: str, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:

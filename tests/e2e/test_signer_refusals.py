@@ -83,6 +83,8 @@ async def test_every_bad_signer_input_gets_a_page_with_a_status_never_a_500(stac
 
         no_csrf = await client.post(f"{link}/access-code", data={"code": "2468"})
         assert no_csrf.status_code == 403 and "有効期限" in no_csrf.text
+        endless = await signer.post(client, link, "access-code", {"code": "2" * 5000})
+        assert endless.status_code == 403 and "あと4回" in endless.text
         assert (await client.get(f"{link}/pages/1")).status_code == 403
         assert (await client.get(f"{link}/download")).status_code == 303
 
@@ -126,17 +128,21 @@ async def test_every_bad_signer_input_gets_a_page_with_a_status_never_a_500(stac
         assert no_agree.status_code == 422 and "同意" in no_agree.text
         assert (await client.get(f"{link}/marks/nothing")).status_code == 404
         empty = await signer.post(client, link, "decline", {"reason": "  "})
-        assert empty.status_code == 422 and "辞退の理由" in empty.text
+        assert empty.status_code == 422 and "辞退の理由を入力してください" in empty.text
         nameless = await signer.post(client, link, "change-signer", {"name": " "})
-        assert nameless.status_code == 422 and 'id="sign-error"' in nameless.text
+        assert nameless.status_code == 422 and "氏名を入力してください" in nameless.text
+        huge = await signer.post(client, link, "change-signer", {"name": "名" * 101})
+        assert huge.status_code == 422 and "100文字" in huge.text
         not_allowed = await signer.post(client, link, "change-signer", {"name": "鈴木 一郎"})
         assert not_allowed.status_code == 422 and "署名者変更は" in not_allowed.text
         odd = await signer.post(client, link, "consent", {"answer": "maybe"})
         assert odd.status_code == 422
         early = await signer.post(client, link, "consent", {"answer": "no"})
-        assert early.status_code == 303
+        assert early.status_code == 409 and 'id="sign"' in early.text
         long = await signer.post(client, link, "decline", {"reason": "理由" * 300})
-        assert long.status_code == 422 and "<html" in long.text
+        assert long.status_code == 422 and "500文字以内" in long.text
+        odd_csrf = await client.post(f"{link}/decline", data={"reason": "x", "csrf": "あ" * 9})
+        assert odd_csrf.status_code == 403 and "もう一度お試しください" in odd_csrf.text
         assert (await client.get(f"{link}/pages/999")).status_code == 404
         assert (await client.get(f"{link}/pages/abc")).status_code == 422
 

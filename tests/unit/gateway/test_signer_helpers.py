@@ -5,8 +5,8 @@ import string
 from types import SimpleNamespace
 from urllib.parse import unquote
 
+from gateway.signer.download import attachment
 from gateway.signer.identity import image_type
-from gateway.signer.routes import attachment
 from gateway.signer.texts import EN, JA
 from gateway.signer.web import RateLimit
 
