@@ -120,9 +120,10 @@ async def sign_page(
     error: str | None = None,
     status: int = 200,
     about: str = "sign",
+    kept: dict[str, str] | None = None,
 ) -> HTMLResponse:
-    """The contract's pages with this party's boxes; shown again with a refusal's message,
-    beside the form it is `about` (sign, decline, change)."""
+    """The contract's pages with this party's boxes; shown again with a refusal's message
+    beside the form it is `about` (sign, decline, change), that form's input `kept`."""
     document = await backends(request).ask(
         "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
     )
@@ -135,6 +136,7 @@ async def sign_page(
         pages=document.pages,
         error=error,
         about=about,
+        kept=kept or {},
     )
 
 
@@ -285,6 +287,7 @@ async def _act(
     command: Callable[[str | None], Command[SignerView]],
     problem: str | None,
     about: str,
+    kept: dict[str, str] | None = None,
 ) -> Response:
     """A signer's POST other than signing: its CSRF token, then one command (built with the
     session from the cookie) to the signing service, then back to the link (303), whose
@@ -293,15 +296,19 @@ async def _act(
         return page(request, token, "signer/state.html", 403, state="csrf")
     try:
         if problem:
-            return await _refusing(request, token, problem, about)
+            return await _refusing(request, token, problem, about, kept)
         await backends(request).ask("signing", command(request.cookies.get(COOKIE)))
     except Problem as exc:
-        return await _after_refusal(request, token, exc, about)
+        return await _after_refusal(request, token, exc, about, kept)
     return again(token)
 
 
 async def _after_refusal(
-    request: Request, token: str, exc: Problem, about: str = "sign"
+    request: Request,
+    token: str,
+    exc: Problem,
+    about: str = "sign",
+    kept: dict[str, str] | None = None,
 ) -> Response:
     if exc.code in STATE_REFUSALS:
         try:
@@ -313,14 +320,17 @@ async def _after_refusal(
         return refused(request, token, exc)
     lang = language(request)
     details = dict.fromkeys(e.detail for e in exc.details(lang).errors)
-    return await _refusing(request, token, " ".join(details) or exc.message(lang), about)
+    message = "\n".join(details) or exc.message(lang)
+    return await _refusing(request, token, message, about, kept)
 
 
-async def _refusing(request: Request, token: str, error: str, about: str) -> Response:
+async def _refusing(
+    request: Request, token: str, error: str, about: str, kept: dict[str, str] | None = None
+) -> Response:
     """The link's page again, with what was wrong with the input."""
     view = await require_access(request, token)
     if view.party.can_sign:
-        return await sign_page(request, view, token, error, 422, about)
+        return await sign_page(request, view, token, error, 422, about, kept)
     return _done(request, token, view, error, 422)
 
 
@@ -340,7 +350,7 @@ async def decline(
     problem = None if reason else "decline_reason_missing"
     if len(reason) > 500:
         problem = "decline_reason_long"
-    return await _act(request, token, csrf, command, problem, "decline")
+    return await _act(request, token, csrf, command, problem, "decline", {"reason": reason})
 
 
 @router.post("/{token}/change-signer")
@@ -368,7 +378,8 @@ async def change_signer(
     problem = None if name else "change_name_missing"
     if len(name) > 100 or len(email) > 254 or len(phone) > 20:
         problem = "change_too_long"
-    return await _act(request, token, csrf, command, problem, "change")
+    kept = {"name": name, "email": email, "phone": phone}
+    return await _act(request, token, csrf, command, problem, "change", kept)
 
 
 @router.post("/{token}/consent")

@@ -326,6 +326,7 @@ async def test_a_landlord_hands_the_request_to_someone_else_S14_G5(stack, inbox,
     await page.get_by_role("button", name="この方に署名を依頼する").click()
     refusal = page.locator("#change [role=alert]")
     assert "絵文字" in await refusal.inner_text()
+    assert await page.get_by_label("氏名").input_value() == "鈴木 😀"
     await shot(page, "39-signer-change-refused", full=False)
     await page.get_by_label("氏名").fill("鈴木 一郎")
     await page.get_by_label("メールアドレス").fill(f"new-{t}@example.jp")
