@@ -172,6 +172,7 @@ async def _seal(request: Request, view: SignerView) -> SealView:
             name=view.party.name,
             party_kind=view.party.kind,
             role=view.party.role,
+            seal_image_id=view.party.seal_image_id,
         ),
     )
 

@@ -93,6 +93,9 @@ class PartyInput(Input):
     """Shown to the party with the code prompt, e.g. 生年月日（西暦8桁） (up to 200)."""
     comment: str | None = Field(default=None, max_length=2000)
     """A message to the party in the request (up to 2000 characters)."""
+    seal_image_id: str | None = Field(default=None, max_length=64)
+    """An uploaded seal of the agency (`seal_id` of `POST /seals`, S17): the party presses
+    and the finished PDF carries it instead of a seal drawn from the name."""
 
 
 class FieldInput(Input):

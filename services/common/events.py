@@ -67,6 +67,8 @@ class SentParty(_Part):
     """individual, corporation or corporation_registered: decides the seal's shape."""
     role: PartyRole
     """The party's role; `agent` presses a licensed agent's seal (取引士印)."""
+    seal_image_id: str | None = None
+    """The agency's uploaded seal the party presses (S17): nothing to draw."""
 
 
 class EnvelopeSent(Event):

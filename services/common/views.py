@@ -234,6 +234,8 @@ class PartyView(Model):
     """When the consent was answered (UTC)."""
     decline_reason: str | None = None
     """Why the party declined (G4)."""
+    seal_image_id: str | None = None
+    """The agency's uploaded seal the party presses (S17); null: a seal drawn from the name."""
     history: list[HistoryEntryView]
     """What happened to this party, oldest first."""
 
@@ -343,6 +345,8 @@ class SignerPartyView(Model):
     """Individual or corporation: the seal's shape."""
     role: PartyRole
     """The party's role in the contract."""
+    seal_image_id: str | None = None
+    """The agency's uploaded seal the party presses (S17); null: drawn from the name."""
     status: PartyStatus
     """waiting, asked, signed, locked or share_only."""
     signs: bool

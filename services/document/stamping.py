@@ -35,6 +35,8 @@ MAX_TEXT_CHARS = 2000
 MIN_FONT_SIZE = 4.0
 MAX_FONT_SIZE = 14.0
 TEXT_COLOR = (0.08, 0.08, 0.1)
+MIN_SEAL_DPI, MAX_SEAL_DPI = 30.0, 2400.0
+"""A resolution outside this is no size on paper (a 1 dpi PNG would be a metre wide)."""
 
 
 class StampError(ValueError):
@@ -43,7 +45,12 @@ class StampError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SealMark:
-    """A seal image (PNG, transparency kept), fitted into the box keeping its aspect."""
+    """A seal image (PNG, transparency kept), centred in the box at its own size on paper.
+
+    The seal service writes that size into the PNG's resolution (pHYs): a 15 mm 認印 is
+    stamped 42.5 pt wide in any box at least that large. A smaller box gets the seal
+    scaled down to fit it, keeping its shape; an image without a resolution fills the box.
+    """
 
     page: int
     x: float
@@ -51,6 +58,14 @@ class SealMark:
     width: float
     height: float
     png: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SealImage:
+    """A decoded seal and its size on paper in points (None: unknown)."""
+
+    reader: ImageReader
+    size_pt: tuple[float, float] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +215,7 @@ def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
     return out.getvalue()
 
 
-def _load_png(png: bytes) -> ImageReader:
+def _load_png(png: bytes) -> SealImage:
     try:
         with Image.open(io.BytesIO(png)) as image:
             if image.format != "PNG":
@@ -208,19 +223,33 @@ def _load_png(png: bytes) -> ImageReader:
             if image.width * image.height > 16_000_000:
                 raise StampError("seal image too large")
             rgba = image.convert("RGBA")
+            dpi = image.info.get("dpi")
     except StampError:
         raise
     except Exception as exc:
         raise StampError(f"bad seal image: {exc}") from None
-    return ImageReader(rgba)
+    size = None
+    if dpi and all(isinstance(d, int | float) and MIN_SEAL_DPI <= d <= MAX_SEAL_DPI for d in dpi):
+        size = (rgba.width / dpi[0] * 72, rgba.height / dpi[1] * 72)
+    return SealImage(ImageReader(rgba), size)
 
 
-def _draw_seal(canvas: Canvas, image: ImageReader, mark: SealMark, bottom: float) -> None:
-    image_w, image_h = image.getSize()
-    scale = min(mark.width / image_w, mark.height / image_h)
-    draw_w, draw_h = image_w * scale, image_h * scale
+def seal_size(image: SealImage, width: float, height: float) -> tuple[float, float]:
+    """Points a seal is drawn at in a `width` × `height` box: its own size on paper, scaled
+    down (never up) when the box is smaller; without a known size, as large as the box."""
+    if image.size_pt is None:
+        natural = image.reader.getSize()
+        scale = min(width / natural[0], height / natural[1])
+    else:
+        natural = image.size_pt
+        scale = min(1.0, width / natural[0], height / natural[1])
+    return natural[0] * scale, natural[1] * scale
+
+
+def _draw_seal(canvas: Canvas, image: SealImage, mark: SealMark, bottom: float) -> None:
+    draw_w, draw_h = seal_size(image, mark.width, mark.height)
     canvas.drawImage(
-        image,
+        image.reader,
         mark.x + (mark.width - draw_w) / 2,
         bottom + (mark.height - draw_h) / 2,
         draw_w,

@@ -53,7 +53,13 @@ class Workflow(EnvelopeState):
                 envelope_id=self.id,
                 document_id=self.document_id,
                 parties=[
-                    SentParty(party_id=p.id, name=p.name, kind=p.kind, role=p.role)
+                    SentParty(
+                        party_id=p.id,
+                        name=p.name,
+                        kind=p.kind,
+                        role=p.role,
+                        seal_image_id=p.seal_image_id,
+                    )
                     for p in self.parties
                     if p.signs
                 ],
