@@ -54,7 +54,9 @@ def text_mask(plan: Layout) -> np.ndarray:
     return mask
 
 
-def encode_png(alpha: np.ndarray, colour: tuple[int, int, int] = INK_RGB, dpi: float = DPI) -> bytes:
+def encode_png(
+    alpha: np.ndarray, colour: tuple[int, int, int] = INK_RGB, dpi: float = DPI
+) -> bytes:
     """A palette PNG: one ink colour at 256 levels of alpha (tRNS), a quarter of the bytes
     of RGBA and several times faster to compress; every reader expands it to RGBA.
 
