@@ -20,6 +20,7 @@ from services.common.queries import (
     VerifyDocument,
 )
 from services.common.runtime import ServiceRuntime
+from services.document import fonts
 from services.document.finalize import Finisher
 from services.document.handlers import DocumentHandlers
 from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
@@ -64,6 +65,7 @@ _sweeper: list[asyncio.Task[None]] = []
 async def load_credentials() -> None:
     """Generated at first start, so the first contract does not wait for a key."""
     await asyncio.to_thread(credentials)
+    await asyncio.to_thread(fonts.preload)
 
 
 @runtime.app.after_startup

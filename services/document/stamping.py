@@ -24,7 +24,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import REPORTLAB_LOCK, ensure_japanese_font
+from .fonts import REPORTLAB_LOCK, draw_string, ensure_japanese_font, font_runs
 from .geometry import PageGeometry
 
 BOX_TOLERANCE = 2.0
@@ -195,7 +195,7 @@ def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
     }
     out = io.BytesIO()
     with REPORTLAB_LOCK:
-        font = ensure_japanese_font()
+        ensure_japanese_font()
         canvas = Canvas(out, pageCompression=1)
         canvas.setCreator("Shomei")
         for frame, marks in pages:
@@ -207,7 +207,7 @@ def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
                     case SealMark():
                         _draw_seal(canvas, images[mark.png], mark, bottom)
                     case TextMark():
-                        _draw_text(canvas, font, mark, bottom)
+                        _draw_text(canvas, mark, bottom)
                     case CheckMark():
                         _draw_check(canvas, mark, bottom)
             canvas.showPage()
@@ -258,19 +258,18 @@ def _draw_seal(canvas: Canvas, image: SealImage, mark: SealMark, bottom: float) 
     )
 
 
-def _draw_text(canvas: Canvas, font: str, mark: TextMark, bottom: float) -> None:
+def _draw_text(canvas: Canvas, mark: TextMark, bottom: float) -> None:
     text = _clean_text(mark.text)
     if not text:
         return
-    size, lines = _fit_text(text, font, mark.width, mark.height)
+    size, lines = _fit_text(text, mark.width, mark.height)
     leading = size * 1.2
     block = leading * (len(lines) - 1) + size
     # Centre the block vertically; the baseline sits ~0.12 em above the glyph bottom.
     baseline = bottom + (mark.height + block) / 2 - size * 0.88
     canvas.setFillColorRGB(*TEXT_COLOR)
-    canvas.setFont(font, size)
     for line in lines:
-        canvas.drawString(mark.x + size * 0.1, baseline, line)
+        draw_string(canvas, mark.x + size * 0.1, baseline, line, size)
         baseline -= leading
 
 
@@ -279,7 +278,7 @@ def _clean_text(text: str) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
 
 
-def _fit_text(text: str, font: str, width: float, height: float) -> tuple[float, list[str]]:
+def _fit_text(text: str, width: float, height: float) -> tuple[float, list[str]]:
     """Largest size (≤ 14 pt) whose character-wrapped lines fit the box.
 
     Japanese has no spaces, so lines break between any two characters; at the minimum
@@ -288,22 +287,25 @@ def _fit_text(text: str, font: str, width: float, height: float) -> tuple[float,
     usable = max(width - 1.0, 1.0)
     size = min(MAX_FONT_SIZE, height / 1.2)
     while True:
-        lines = _wrap(text, font, size, usable - size * 0.2)
+        lines = _wrap(text, size, usable - size * 0.2)
         if size <= MIN_FONT_SIZE or size * 1.2 * len(lines) <= height:
             return max(size, MIN_FONT_SIZE), lines
         size = max(size * 0.9, MIN_FONT_SIZE)
 
 
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """Lines of at most `width`, each character measured in the font that draws it."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
-        for ch in paragraph:
-            if line and stringWidth(line + ch, font, size) > width:
-                lines.append(line)
-                line = ch
-            else:
+        line, used = "", 0.0
+        for name, chunk in font_runs(paragraph):
+            for ch in chunk:
+                advance = stringWidth(ch, name, size)
+                if line and used + advance > width:
+                    lines.append(line)
+                    line, used = "", 0.0
                 line += ch
+                used += advance
         lines.append(line)
     return lines
 

@@ -193,3 +193,13 @@ def test_seal_without_a_size_on_paper_fills_its_box(seal_png: bytes) -> None:
     out = stamp(make_pdf(), [SealMark(1, 100, 100, 120, 60, seal_png)])
     [(width, height, _, _)] = _drawn_images(out)
     assert (width, height) == (pytest.approx(60), pytest.approx(60))
+
+
+def test_filled_text_with_a_character_ipaex_lacks_uses_the_fallback_font(
+    jp_pdf: bytes, tmp_path: Path
+) -> None:
+    out = stamp(jp_pdf, [TextMark(1, 100, 300, 220, 24, "𠮷田 太郎・髙橋")])
+    assert "𠮷田 太郎・髙橋" in pdftotext(out, tmp_path)
+    fonts = PdfReader(io.BytesIO(out)).pages[0]["/Resources"]["/Font"]
+    names = {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
+    assert any("ipamj" in name.lower() for name in names), names
