@@ -284,6 +284,20 @@ class FieldView(Model):
     """The check mark, once signed."""
 
 
+class FinishingFailureView(Model):
+    """Why the finished PDF of a signed envelope is missing (G7): the document service is
+    retrying by itself, or an operator must look."""
+
+    code: str
+    """timestamp_unavailable, finishing_failed, cannot_stamp or finishing_blob_missing."""
+    message: str
+    """The reason in Japanese, for the sender."""
+    retrying: bool
+    """True while it is retried by itself (the finished PDF is pending)."""
+    at: datetime
+    """When it was reported (UTC)."""
+
+
 class EnvelopeView(Model):
     """A signature request (署名依頼) and where each party stands (D3)."""
 
@@ -324,6 +338,8 @@ class EnvelopeView(Model):
     """When the finished PDF was ready (UTC)."""
     finished: bool
     """True when the finished PDF can be downloaded."""
+    finishing_failure: FinishingFailureView | None = None
+    """Set while a signed envelope's finished PDF could not be made (G7); null once it is."""
     audit_digest: str
     """Hash of the last audit entry: the finished PDF carries it."""
     audit_intact: bool

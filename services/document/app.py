@@ -10,7 +10,6 @@ from services.common.events import (
     DocumentFinalized,
     DocumentFinalizeFailed,
     DocumentUploaded,
-    EnvelopeSigned,
 )
 from services.common.messages import utcnow
 from services.common.queries import (
@@ -21,7 +20,7 @@ from services.common.queries import (
 )
 from services.common.runtime import ServiceRuntime
 from services.document import fonts
-from services.document.finalize import Finisher
+from services.document.finalize import Finisher, consume_signed_envelopes
 from services.document.handlers import DocumentHandlers
 from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
 from services.document.repository import COLLECTIONS
@@ -90,11 +89,6 @@ async def _sweep_forever() -> None:
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
 
 
-@runtime.on_event("finalize", EnvelopeSigned)
-async def on_envelope_signed(event: EnvelopeSigned) -> None:
-    """The PDF work runs before, and outside, the unit of work that records it."""
-    await finisher.finalize(event)
-
-
+consume_signed_envelopes(runtime, finisher)
 runtime.publishes(DocumentUploaded, DocumentFinalized, DocumentFinalizeFailed)
 app = runtime.app

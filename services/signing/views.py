@@ -38,6 +38,7 @@ def envelope_view(envelope: Envelope) -> EnvelopeView:
         document_info=envelope.document_info,
         finished=envelope.finished_blob_id is not None,
         finished_sha256=envelope.finished_sha256,
+        finishing_failure=envelope.finishing_failure,
         audit_digest=envelope.audit.digest,
         audit_intact=envelope.audit.is_intact(),
         parties=[_party_view(envelope, p) for p in envelope.parties],
