@@ -40,17 +40,14 @@ from services.document.stamping import StampError
 log = logging.getLogger(__name__)
 
 FAILURES = {
-    "finishing_blob_missing": (
-        "契約書または印影のファイルが見つからず、締結済みPDFを作成できませんでした。"
-    ),
-    "cannot_stamp": "この PDF には押印・入力内容を書き込めませんでした。",
-    "finishing_failed": "締結済みPDFの作成に失敗しました。",
-    "timestamp_unavailable": (
-        "タイムスタンプ局が応答しないため、締結済みPDFを作成できませんでした。"
-    ),
+    "finishing_blob_missing": "契約書または印影のファイルが見つかりません。",
+    "cannot_stamp": "この PDF には押印・入力内容を書き込めません。",
+    "finishing_failed": "締結済みPDFの作成中にエラーが起きました。",
+    "timestamp_unavailable": "タイムスタンプ局が応答しません。",
 }
+"""Why, in Japanese, for the sender; `RETRYING` or `GIVEN_UP` follows."""
 RETRYING = "自動で再試行しています。"
-GIVEN_UP = "自動の再試行を終えました。運用担当者が原因を確認して再処理します。"
+GIVEN_UP = "締結済みPDFを作成できませんでした。運用担当者が原因を確認して再処理します。"
 
 
 class Outcome(StrEnum):
