@@ -8,6 +8,7 @@ access session, kept in an HttpOnly cookie scoped to that link's path. Every POS
 the CSRF token of the page it came from.
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 from urllib.parse import quote
@@ -98,13 +99,34 @@ def _done(request: Request, token: str, view: SignerView) -> Response:
 async def sign_page(
     request: Request, view: SignerView, token: str, error: str | None = None, status: int = 200
 ) -> HTMLResponse:
-    """The contract's pages with this party's boxes; shown again with a refusal's message."""
-    document = await backends(request).ask(
-        "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
+    """The contract's pages with this party's boxes; shown again with a refusal's message.
+    The seal's size on paper lets the page show it as large as the finished PDF will."""
+    document, seal = await asyncio.gather(
+        backends(request).ask(
+            "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
+        ),
+        _seal_or_none(request, view),
     )
     return page(
-        request, token, "signer/sign.html", status, view=view, pages=document.pages, error=error
+        request,
+        token,
+        "signer/sign.html",
+        status,
+        view=view,
+        pages=document.pages,
+        error=error,
+        seal=seal,
     )
+
+
+async def _seal_or_none(request: Request, view: SignerView) -> SealView | None:
+    """A seal that cannot be drawn is explained when the signer presses it, not here."""
+    if not view.party.can_sign:
+        return None
+    try:
+        return await _seal(request, view)
+    except Problem:
+        return None
 
 
 @router.post("/{token}/access-code", response_class=HTMLResponse)
