@@ -106,7 +106,9 @@ class FieldInput(Input):
     party: int = Field(ge=0)
     """Index of the party in `parties`, from 0."""
     type: FieldType = "signature"
-    """signature (the party's seal), text or checkbox."""
+    """signature (the party's seal), text or checkbox. A seal is stamped at its size on
+    paper (15 mm 認印, 13.5 mm 取引士印, 21 mm 角印, an uploaded seal at its `size_mm`),
+    centred in the box; a box smaller than the seal shrinks it to fit."""
     page: int = Field(ge=1)
     """Page number, from 1."""
     x: float = Field(ge=0)
