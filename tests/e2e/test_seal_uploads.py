@@ -135,8 +135,8 @@ async def test_s17_a_partys_uploaded_seal_is_pressed_and_stamped_at_its_size(
         party = {
             "role": "landlord",
             "kind": "corporation",
-            "name": "株式会社テスト不動産",
-            "recipient_name": "山田 太郎",
+            "name": "株式会社𠮷田不動産",
+            "recipient_name": "髙橋 太郎",
             "email": "kakuin@example.jp",
             "seal_image_id": seal["seal_id"],
         }
@@ -178,6 +178,8 @@ async def test_s17_a_partys_uploaded_seal_is_pressed_and_stamped_at_its_size(
         ["pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-png", str(path), str(tmp_path / "p")],
         check=True,
     )
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "株式会社𠮷田不動産" in text, "the certificate names the party, 𠮷 included"
     [render] = list(tmp_path.glob("p*.png"))
     page = np.asarray(Image.open(render).convert("RGB")).astype(int)
     red = (page[..., 0] > 150) & (page[..., 1] < 110) & (page[..., 2] < 110)
