@@ -64,12 +64,18 @@ _sweeper: list[asyncio.Task[None]] = []
 async def load_credentials() -> None:
     """Generated at first start, so the first contract does not wait for a key."""
     await asyncio.to_thread(credentials)
-    await asyncio.to_thread(fonts.preload)
 
 
 @runtime.app.after_startup
 async def start_sweeper() -> None:
     _sweeper.append(asyncio.create_task(_sweep_forever()))
+
+
+@runtime.app.after_startup
+async def load_fonts() -> None:
+    """Font coverage (seconds for IPAmj) is read while the service already answers, so a
+    restart is not held up; the first contract after it waits for it at most once."""
+    await asyncio.to_thread(fonts.preload)
 
 
 @runtime.app.on_shutdown
