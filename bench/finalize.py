@@ -2,7 +2,8 @@
 preview pages, each beside its bare floor measured in the same run.
 
 - finish: what the document service does (stamp + audit certificate as one incremental
-  update, then the PAdES signature), split into stamping+signing and the certificate.
+  update, then the PAdES signature), split into stamping+signing and the certificate;
+  the seal is a drawn 15 mm 認印, and one party's name (𠮷田) needs the fallback font.
 - floor: plain pypdf stamping of the same overlay (clone, merge, write) + pyHanko signing
   with the key parsed once.
 - previews: our renderer (document kept open across pages) against pypdfium2 alone
@@ -23,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pypdfium2 as pdfium
-from PIL import Image, ImageDraw
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers
 from pypdf import PdfReader, PdfWriter
@@ -41,19 +41,16 @@ from services.document.pades import _PlatformSigner, seal_pdf
 from services.document.platform_key import ensure_platform_certificate
 from services.document.rendering import SIZES, render_page_png
 from services.document.stamping import _draw_overlays, page_frame, stamp
+from services.seal.drawing import draw_seal
+from services.seal.model import SealSpec, SealStyle
 from tests.support.pdfs import lease_pdf
 
 PAGES = 20
 
 
 def seal_png() -> bytes:
-    image = Image.new("RGBA", (240, 240), (0, 0, 0, 0))
-    draw = ImageDraw.Draw(image)
-    draw.ellipse((6, 6, 234, 234), outline=(200, 30, 30, 255), width=14)
-    draw.rectangle((80, 60, 160, 180), fill=(200, 30, 30, 255))
-    out = io.BytesIO()
-    image.save(out, format="PNG")
-    return out.getvalue()
+    """A real 15 mm 認印 as the seal service draws it: its resolution gives its size."""
+    return draw_seal(SealSpec("佐藤", SealStyle.personal_round))
 
 
 def contract_event(seal_id: str) -> EnvelopeSigned:
@@ -84,7 +81,7 @@ def contract_event(seal_id: str) -> EnvelopeSigned:
         AuditPartyRecord(role=r, name=n, contact=c, signing_order=o, events=events)
         for r, n, c, o in (
             ("tenant", "佐藤 一郎", "sato@example.jp", 1),
-            ("guarantor", "佐藤 花子", "09012345678", 2),
+            ("guarantor", "𠮷田 花子", "09012345678", 2),
             ("landlord", "鈴木 次郎", "suzuki@example.jp", 3),
         )
     ]

@@ -34,6 +34,7 @@ from services.common.queries import (
     GetDocument,
     GetEnvelope,
     GetFinishedDocument,
+    GetSealImage,
     ListContractTypes,
 )
 from services.common.refusals import RefusalCode
@@ -147,6 +148,8 @@ async def create_envelope(
     document = await b.ask(
         "document", GetDocument(tenant_id=tenant.id, document_id=body.document_id)
     )
+    for seal_id in dict.fromkeys(p.seal_image_id for p in body.parties if p.seal_image_id):
+        await b.ask("seal", GetSealImage(tenant_id=tenant.id, seal_id=seal_id))
     context = _context(request, tenant.name)
     envelope = await b.ask(
         "signing",

@@ -8,6 +8,7 @@ access session, kept in an HttpOnly cookie scoped to that link's path. Every POS
 the CSRF token of the page it came from.
 """
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
@@ -123,9 +124,13 @@ async def sign_page(
     kept: dict[str, str] | None = None,
 ) -> HTMLResponse:
     """The contract's pages with this party's boxes; shown again with a refusal's message
-    beside the form it is `about` (sign, decline, change), that form's input `kept`."""
-    document = await backends(request).ask(
-        "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
+    beside the form it is `about` (sign, decline, change), that form's input `kept`. The
+    seal's size on paper lets the page show it as large as the finished PDF will."""
+    document, seal = await asyncio.gather(
+        backends(request).ask(
+            "document", GetDocument(tenant_id=view.tenant_id, document_id=view.document_id)
+        ),
+        _seal_or_none(request, view),
     )
     return page(
         request,
@@ -137,7 +142,18 @@ async def sign_page(
         error=error,
         about=about,
         kept=kept or {},
+        seal=seal,
     )
+
+
+async def _seal_or_none(request: Request, view: SignerView) -> SealView | None:
+    """A seal that cannot be drawn is explained when the signer presses it, not here."""
+    if not view.party.can_sign:
+        return None
+    try:
+        return await _seal(request, view)
+    except Problem:
+        return None
 
 
 @router.post("/{token}/access-code", response_class=HTMLResponse)
@@ -208,6 +224,7 @@ async def _seal(request: Request, view: SignerView) -> SealView:
             name=view.party.name,
             party_kind=view.party.kind,
             role=view.party.role,
+            seal_image_id=view.party.seal_image_id,
         ),
     )
 

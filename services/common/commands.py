@@ -93,6 +93,9 @@ class PartyInput(Input):
     """Shown to the party with the code prompt, e.g. 生年月日（西暦8桁） (up to 200)."""
     comment: str | None = Field(default=None, max_length=2000)
     """A message to the party in the request (up to 2000 characters)."""
+    seal_image_id: str | None = Field(default=None, max_length=64)
+    """An uploaded seal of the agency (`seal_id` of `POST /seals`, S17): the party presses
+    and the finished PDF carries it instead of a seal drawn from the name."""
 
 
 class FieldInput(Input):
@@ -103,7 +106,9 @@ class FieldInput(Input):
     party: int = Field(ge=0)
     """Index of the party in `parties`, from 0."""
     type: FieldType = "signature"
-    """signature (the party's seal), text or checkbox."""
+    """signature (the party's seal), text or checkbox. A seal is stamped at its size on
+    paper (15 mm 認印, 13.5 mm 取引士印, 21 mm 角印, an uploaded seal at its `size_mm`),
+    centred in the box; a box smaller than the seal shrinks it to fit."""
     page: int = Field(ge=1)
     """Page number, from 1."""
     x: float = Field(ge=0)

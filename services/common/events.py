@@ -67,6 +67,8 @@ class SentParty(_Part):
     """individual, corporation or corporation_registered: decides the seal's shape."""
     role: PartyRole
     """The party's role; `agent` presses a licensed agent's seal (取引士印)."""
+    seal_image_id: str | None = None
+    """The agency's uploaded seal the party presses (S17): nothing to draw."""
 
 
 class EnvelopeSent(Event):
@@ -215,10 +217,10 @@ class DocumentFinalized(Event):
 
 
 class DocumentFinalizeFailed(Event):
-    """The finished PDF of an envelope cannot be made yet (`timestamp_unavailable`: the
-    time-stamp authority does not answer, retried) or at all (`cannot_stamp`,
-    `finishing_blob_missing`, `finishing_failed`). Published by document; for signing to
-    show the envelope's sender (no consumer yet)."""
+    """The finished PDF of an envelope cannot be made yet (`retrying`: the time-stamp
+    authority does not answer, `timestamp_unavailable`, or another passing failure) or
+    without help (`cannot_stamp`, `finishing_blob_missing`, retries used up). Published by
+    document; consumed by signing, whose envelope shows it to the sender."""
 
     name: ClassVar[str] = "document.finalize_failed"
     document_id: str
@@ -229,6 +231,9 @@ class DocumentFinalizeFailed(Event):
     """Why, as a stable code."""
     message: str
     """Why, in Japanese, for the sender."""
+    retrying: bool = False
+    """True while finishing is retried by itself; false when it stopped (an operator
+    replays it once the cause is fixed)."""
 
 
 class EnvelopeCompleted(Event):

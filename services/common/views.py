@@ -234,6 +234,8 @@ class PartyView(Model):
     """When the consent was answered (UTC)."""
     decline_reason: str | None = None
     """Why the party declined (G4)."""
+    seal_image_id: str | None = None
+    """The agency's uploaded seal the party presses (S17); null: a seal drawn from the name."""
     history: list[HistoryEntryView]
     """What happened to this party, oldest first."""
 
@@ -282,6 +284,20 @@ class FieldView(Model):
     """The check mark, once signed."""
 
 
+class FinishingFailureView(Model):
+    """Why the finished PDF of a signed envelope is missing (G7): the document service is
+    retrying by itself, or an operator must look."""
+
+    code: str
+    """timestamp_unavailable, finishing_failed, cannot_stamp or finishing_blob_missing."""
+    message: str
+    """The reason in Japanese, for the sender."""
+    retrying: bool
+    """True while it is retried by itself (the finished PDF is pending)."""
+    at: datetime
+    """When it was reported (UTC)."""
+
+
 class EnvelopeView(Model):
     """A signature request (署名依頼) and where each party stands (D3)."""
 
@@ -322,6 +338,8 @@ class EnvelopeView(Model):
     """When the finished PDF was ready (UTC)."""
     finished: bool
     """True when the finished PDF can be downloaded."""
+    finishing_failure: FinishingFailureView | None = None
+    """Set while a signed envelope's finished PDF could not be made (G7); null once it is."""
     audit_digest: str
     """Hash of the last audit entry: the finished PDF carries it."""
     audit_intact: bool
@@ -343,6 +361,8 @@ class SignerPartyView(Model):
     """Individual or corporation: the seal's shape."""
     role: PartyRole
     """The party's role in the contract."""
+    seal_image_id: str | None = None
+    """The agency's uploaded seal the party presses (S17); null: drawn from the name."""
     status: PartyStatus
     """waiting, asked, signed, locked or share_only."""
     signs: bool

@@ -10,7 +10,6 @@ from services.common.events import (
     DocumentFinalized,
     DocumentFinalizeFailed,
     DocumentUploaded,
-    EnvelopeSigned,
 )
 from services.common.messages import utcnow
 from services.common.queries import (
@@ -20,7 +19,8 @@ from services.common.queries import (
     VerifyDocument,
 )
 from services.common.runtime import ServiceRuntime
-from services.document.finalize import Finisher
+from services.document import fonts
+from services.document.finalize import Finisher, consume_signed_envelopes
 from services.document.handlers import DocumentHandlers
 from services.document.platform_key import PlatformCredentials, ensure_platform_certificate
 from services.document.repository import COLLECTIONS
@@ -71,6 +71,13 @@ async def start_sweeper() -> None:
     _sweeper.append(asyncio.create_task(_sweep_forever()))
 
 
+@runtime.app.after_startup
+async def load_fonts() -> None:
+    """Font coverage (seconds for IPAmj) is read while the service already answers, so a
+    restart is not held up; the first contract after it waits for it at most once."""
+    await asyncio.to_thread(fonts.preload)
+
+
 @runtime.app.on_shutdown
 async def stop_sweeper() -> None:
     for task in _sweeper:
@@ -88,11 +95,6 @@ async def _sweep_forever() -> None:
         await asyncio.sleep(SWEEP_EVERY_SECONDS)
 
 
-@runtime.on_event("finalize", EnvelopeSigned)
-async def on_envelope_signed(event: EnvelopeSigned) -> None:
-    """The PDF work runs before, and outside, the unit of work that records it."""
-    await finisher.finalize(event)
-
-
+consume_signed_envelopes(runtime, finisher)
 runtime.publishes(DocumentUploaded, DocumentFinalized, DocumentFinalizeFailed)
 app = runtime.app

@@ -3,7 +3,8 @@
 The certificate travels inside the signed PDF, so whoever holds the file can see who
 signed, in which order, when and from where, without asking us; the platform signature
 then makes the pages tamper-evident. It is in Japanese, drawn with an embedded IPAex
-font so that it reads the same on any viewer and `pdftotext` gets the text back.
+font (IPAmj for the name characters IPAex lacks, such as 𠮷) so that it reads the same on
+any viewer and `pdftotext` gets the text back.
 
 Contacts are partly masked: the PDF is handed to every party, and a tenant need not learn
 the guarantor's full phone number from it.
@@ -14,7 +15,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
-from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -23,7 +23,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from .fonts import REPORTLAB_LOCK, ensure_japanese_font
+from .fonts import REPORTLAB_LOCK, ensure_japanese_font, markup, needs_fallback
 
 JST = timezone(timedelta(hours=9), "JST")
 _MARGIN = 18 * mm
@@ -204,11 +204,12 @@ MAX_CELL_CHARS = 400
 
 
 def _e(text: object) -> str:
-    """Escape for reportlab's mini-markup; user data must never be read as tags."""
+    """Escape for reportlab's mini-markup (user data must never be read as tags), with
+    characters IPAex lacks (𠮷) in the fallback font that has them."""
     text = _printable(str(text))
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
-    return escape(text)
+    return markup(text)
 
 
 def _printable(text: str) -> str:
@@ -241,7 +242,11 @@ def _table(rows: list[list], widths: list[float], styles: "_Styles", header: boo
 
 def _fit(text: str, width: float, styles: "_Styles") -> str | Paragraph:
     text = _printable(text)
-    if len(text) < 120 and stringWidth(text, styles.font, styles.cell.fontSize) <= width - 7:
+    if (
+        len(text) < 120
+        and stringWidth(text, styles.font, styles.cell.fontSize) <= width - 7
+        and not needs_fallback(text)
+    ):
         return text
     return Paragraph(_e(text), styles.cell)
 

@@ -5,20 +5,30 @@ A write conflict therefore never redoes the stamping and signing, and the store 
 held while pyHanko works. Redone work (a redelivery after a crash) is harmless: the
 document keeps the first finished copy it recorded for the envelope.
 
-Failures never leave an envelope silently stuck: a time-stamp authority that does not
-answer is retried with growing delay (never a silent fall-back to an untimestamped
-signature), and what retrying cannot fix becomes a `document.finalize_failed` event the
-envelope shows to its sender.
+Failures never leave an envelope silently stuck, and each is a `document.finalize_failed`
+event the envelope shows its sender:
+- a passing failure (the time-stamp authority does not answer, anything unexpected) is
+  retried through the broker's delay queues with growing delay (`RetryLater`), never by
+  a silent fall-back to an untimestamped signature; the sender sees "retrying" meanwhile,
+  and after the last attempt the message goes to the dead-letter queue;
+- what retrying cannot fix (a box the document cannot take, a missing file) goes to the
+  dead-letter queue at once.
+Either way the event is not marked processed, so an operator's replay of the dead letter
+finishes the contract once its cause is fixed.
 """
 
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
+from enum import StrEnum
+from typing import NoReturn
 
 from services.common.blobs import BlobNotFound, BlobStore
 from services.common.events import EnvelopeSigned
 from services.common.messages import utcnow
+from services.common.retry import RetryLater, current_attempt
+from services.common.runtime import ServiceRuntime
 from services.common.store import InUnitOfWork, UnitOfWork
 from services.document.finishing import prepare_unsigned
 from services.document.model import Document
@@ -29,20 +39,23 @@ from services.document.stamping import StampError
 
 log = logging.getLogger(__name__)
 
-TSA_RETRY_DELAYS = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0)
-"""Seconds between attempts to reach the time-stamp authority (≈ 5 minutes in all);
-after that the sender is told and the message goes back to the broker for redelivery."""
-
 FAILURES = {
-    "finishing_blob_missing": (
-        "契約書または印影のファイルが見つからず、締結済みPDFを作成できませんでした。"
-    ),
-    "cannot_stamp": "この PDF には押印・入力内容を書き込めませんでした。",
-    "finishing_failed": "締結済みPDFの作成に失敗しました。",
-    "timestamp_unavailable": (
-        "タイムスタンプ局が応答しないため、締結済みPDFの作成を待っています。自動で再試行します。"
-    ),
+    "finishing_blob_missing": "契約書または印影のファイルが見つかりません。",
+    "cannot_stamp": "この PDF には押印・入力内容を書き込めません。",
+    "finishing_failed": "締結済みPDFの作成中にエラーが起きました。",
+    "timestamp_unavailable": "タイムスタンプ局が応答しません。",
 }
+"""Why, in Japanese, for the sender; `RETRYING` or `GIVEN_UP` follows."""
+RETRYING = "自動で再試行しています。"
+GIVEN_UP = "締結済みPDFを作成できませんでした。運用担当者が原因を確認して再処理します。"
+
+
+class Outcome(StrEnum):
+    finished = "finished"
+    skipped = "skipped"
+    """Already finished, or this event already processed."""
+    refused = "refused"
+    """Cannot be made from these inputs: the sender is told, the message is dead-lettered."""
 
 
 class Finisher:
@@ -53,45 +66,47 @@ class Finisher:
         credentials: Callable[[], PlatformCredentials],
         tsa_url: str,
         verify_url: str,
-        retry_delays: Sequence[float] = TSA_RETRY_DELAYS,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._uow = in_unit_of_work
         self._blobs = blobs
         self._credentials = credentials
         self._tsa_url = tsa_url
         self._verify_url = verify_url
-        self._delays = tuple(retry_delays)
-        self._sleep = sleep
 
-    async def finalize(self, event: EnvelopeSigned) -> None:
-        """Make, then record, the envelope's finished PDF; once per event."""
+    async def finalize(self, event: EnvelopeSigned) -> Outcome:
+        """Make, then record, the envelope's finished PDF; once per event. Raises
+        `RetryLater` for a failure that another attempt may not meet."""
         document = await self._uow(lambda uow: self._load(uow, event))
         if document is None:
-            return
+            return Outcome.skipped
         try:
             original = await self._blobs.get(document.blob_id)
             seal_ids = {f.seal_blob_id for f in event.fields if f.seal_blob_id}
             seals = {blob_id: await self._blobs.get(blob_id) for blob_id in seal_ids}
         except BlobNotFound as exc:
             log.error("finishing envelope %s: blob %s missing", event.envelope_id, exc)
-            await self._failed(event, "finishing_blob_missing", done=True)
-            return
+            await self._failed(event, "finishing_blob_missing", retrying=False)
+            return Outcome.refused
         try:
             finished = await self._make(original, seals, event, document.filename)
-        except TimestampUnavailable:
-            await self._failed(event, "timestamp_unavailable", done=False)
-            raise  # back to the broker: redelivered, then dead-lettered for an operator
         except StampError as exc:
             log.error("finishing envelope %s: %s", event.envelope_id, exc)
-            await self._failed(event, "cannot_stamp", done=True)
-            return
-        except Exception:
+            await self._failed(event, "cannot_stamp", retrying=False)
+            return Outcome.refused
+        except TimestampUnavailable as exc:
+            await self._retry_later(event, "timestamp_unavailable", exc)
+        except Exception as exc:
             log.exception("finishing envelope %s failed", event.envelope_id)
-            await self._failed(event, "finishing_failed", done=True)
-            return
+            await self._retry_later(event, "finishing_failed", exc)
         blob_id = await self._blobs.put(finished)
         await self._uow(lambda uow: self._record(uow, event, blob_id, finished))
+        return Outcome.finished
+
+    async def _retry_later(self, event: EnvelopeSigned, code: str, exc: Exception) -> NoReturn:
+        """Tell the sender, then hand the message to the broker's delay queues (or, after
+        the last attempt, to the dead-letter queue)."""
+        await self._failed(event, code, retrying=not current_attempt().final)
+        raise RetryLater(f"{code}: {exc}") from exc
 
     async def _load(self, uow: UnitOfWork, event: EnvelopeSigned) -> Document | None:
         if await uow.was_processed(event.event_id):
@@ -115,19 +130,9 @@ class Finisher:
         )
         credentials = self._credentials()
         reason = f"Shomei 電子契約 {event.envelope_id}"
-        for attempt, delay in enumerate((*self._delays, None), start=1):
-            try:
-                return await asyncio.to_thread(
-                    _seal_in_thread, unsigned, credentials, self._tsa_url or None, reason
-                )
-            except TimestampUnavailable as exc:
-                if delay is None:
-                    raise
-                log.warning("attempt %d: %s; again in %.0f s", attempt, exc, delay)
-                if attempt == 1:
-                    await self._failed(event, "timestamp_unavailable", done=False)
-                await self._sleep(delay)
-        raise AssertionError("unreachable")
+        return await asyncio.to_thread(
+            _seal_in_thread, unsigned, credentials, self._tsa_url or None, reason
+        )
 
     async def _record(
         self, uow: UnitOfWork, event: EnvelopeSigned, blob_id: str, finished: bytes
@@ -154,22 +159,31 @@ class Finisher:
         uow.mark_processed(event.event_id)
         await uow.commit()
 
-    async def _failed(self, event: EnvelopeSigned, code: str, *, done: bool) -> None:
-        """Tell the sender (once per cause); `done`: retrying cannot help, so the event
-        counts as processed."""
+    async def _failed(self, event: EnvelopeSigned, code: str, *, retrying: bool) -> None:
+        """Tell the sender, once per cause and state; the event stays unprocessed, so a
+        later attempt or an operator's replay can still finish the contract."""
+        message = f"{FAILURES[code]}{RETRYING if retrying else GIVEN_UP}"
 
         async def work(uow: UnitOfWork) -> None:
             if await uow.was_processed(event.event_id):
                 return
             repo = DocumentRepository(uow, event.correlation_id)
             document = await repo.get(event.tenant_id, event.document_id)
-            document.finishing_failed(event.envelope_id, code, FAILURES[code])
+            document.finishing_failed(event.envelope_id, code, message, retrying=retrying)
             repo.save(document)
-            if done:
-                uow.mark_processed(event.event_id)
             await uow.commit()
 
         await self._uow(work)
+
+
+def consume_signed_envelopes(runtime: ServiceRuntime, finisher: Finisher) -> None:
+    """`document.finalize` on `envelope.signed`, with broker delay retries; a refused
+    finishing goes to the dead-letter queue at once, for an operator to replay."""
+
+    @runtime.on_event("finalize", EnvelopeSigned, retry=True)
+    async def on_envelope_signed(event: EnvelopeSigned) -> None:
+        if await finisher.finalize(event) is Outcome.refused:
+            await runtime.broker.context.get_local("message").reject(requeue=False)
 
 
 def _seal_in_thread(

@@ -36,6 +36,8 @@ class Document(BaseModel):
     finished: dict[str, FinishedCopy] = {}
     """Envelope id → its finished PDF."""
     failures: dict[str, str] = {}
+    given_up: list[str] = []
+    """Envelopes whose finishing failed for good (no automatic retry follows)."""
     """Envelope id → why its finished PDF could not be made (a refusal code)."""
     _events: list[Event] = PrivateAttr(default_factory=list)
 
@@ -114,6 +116,8 @@ class Document(BaseModel):
             return False
         self.finished[envelope_id] = FinishedCopy(blob_id=blob_id, sha256=sha256, finalized_at=now)
         self.failures.pop(envelope_id, None)
+        if envelope_id in self.given_up:
+            self.given_up.remove(envelope_id)
         self._events.append(
             DocumentFinalized(
                 tenant_id=self.tenant_id,
@@ -125,11 +129,21 @@ class Document(BaseModel):
         )
         return True
 
-    def finishing_failed(self, envelope_id: str, code: str, message: str) -> None:
-        """Finishing cannot succeed by retrying: say so, so the sender sees it."""
-        if envelope_id in self.finished or self.failures.get(envelope_id) == code:
+    def finishing_failed(
+        self, envelope_id: str, code: str, message: str, *, retrying: bool = False
+    ) -> None:
+        """Finishing failed, and is retried or not (`retrying`): say so, once per cause and
+        state, so the sender sees it."""
+        if envelope_id in self.finished:
+            return
+        given_up = envelope_id in self.given_up
+        if self.failures.get(envelope_id) == code and (retrying or given_up):
             return
         self.failures[envelope_id] = code
+        if not retrying and not given_up:
+            self.given_up.append(envelope_id)
+        elif retrying and given_up:
+            self.given_up.remove(envelope_id)  # an operator's replay tries again
         self._events.append(
             DocumentFinalizeFailed(
                 tenant_id=self.tenant_id,
@@ -137,6 +151,7 @@ class Document(BaseModel):
                 envelope_id=envelope_id,
                 code=code,
                 message=message,
+                retrying=retrying,
             )
         )
 

@@ -24,7 +24,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from .fonts import REPORTLAB_LOCK, ensure_japanese_font
+from .fonts import REPORTLAB_LOCK, draw_string, ensure_japanese_font, font_runs
 from .geometry import PageGeometry
 
 BOX_TOLERANCE = 2.0
@@ -35,6 +35,8 @@ MAX_TEXT_CHARS = 2000
 MIN_FONT_SIZE = 4.0
 MAX_FONT_SIZE = 14.0
 TEXT_COLOR = (0.08, 0.08, 0.1)
+MIN_SEAL_DPI, MAX_SEAL_DPI = 30.0, 2400.0
+"""A resolution outside this is no size on paper (a 1 dpi PNG would be a metre wide)."""
 
 
 class StampError(ValueError):
@@ -43,7 +45,12 @@ class StampError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class SealMark:
-    """A seal image (PNG, transparency kept), fitted into the box keeping its aspect."""
+    """A seal image (PNG, transparency kept), centred in the box at its own size on paper.
+
+    The seal service writes that size into the PNG's resolution (pHYs): a 15 mm 認印 is
+    stamped 42.5 pt wide in any box at least that large. A smaller box gets the seal
+    scaled down to fit it, keeping its shape; an image without a resolution fills the box.
+    """
 
     page: int
     x: float
@@ -51,6 +58,14 @@ class SealMark:
     width: float
     height: float
     png: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class SealImage:
+    """A decoded seal and its size on paper in points (None: unknown)."""
+
+    reader: ImageReader
+    size_pt: tuple[float, float] | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +195,7 @@ def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
     }
     out = io.BytesIO()
     with REPORTLAB_LOCK:
-        font = ensure_japanese_font()
+        ensure_japanese_font()
         canvas = Canvas(out, pageCompression=1)
         canvas.setCreator("Shomei")
         for frame, marks in pages:
@@ -192,7 +207,7 @@ def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
                     case SealMark():
                         _draw_seal(canvas, images[mark.png], mark, bottom)
                     case TextMark():
-                        _draw_text(canvas, font, mark, bottom)
+                        _draw_text(canvas, mark, bottom)
                     case CheckMark():
                         _draw_check(canvas, mark, bottom)
             canvas.showPage()
@@ -200,7 +215,7 @@ def _draw_overlays(pages: list[tuple[PageGeometry, list[Mark]]]) -> bytes:
     return out.getvalue()
 
 
-def _load_png(png: bytes) -> ImageReader:
+def _load_png(png: bytes) -> SealImage:
     try:
         with Image.open(io.BytesIO(png)) as image:
             if image.format != "PNG":
@@ -208,19 +223,33 @@ def _load_png(png: bytes) -> ImageReader:
             if image.width * image.height > 16_000_000:
                 raise StampError("seal image too large")
             rgba = image.convert("RGBA")
+            dpi = image.info.get("dpi")
     except StampError:
         raise
     except Exception as exc:
         raise StampError(f"bad seal image: {exc}") from None
-    return ImageReader(rgba)
+    size = None
+    if dpi and all(isinstance(d, int | float) and MIN_SEAL_DPI <= d <= MAX_SEAL_DPI for d in dpi):
+        size = (rgba.width / dpi[0] * 72, rgba.height / dpi[1] * 72)
+    return SealImage(ImageReader(rgba), size)
 
 
-def _draw_seal(canvas: Canvas, image: ImageReader, mark: SealMark, bottom: float) -> None:
-    image_w, image_h = image.getSize()
-    scale = min(mark.width / image_w, mark.height / image_h)
-    draw_w, draw_h = image_w * scale, image_h * scale
+def seal_size(image: SealImage, width: float, height: float) -> tuple[float, float]:
+    """Points a seal is drawn at in a `width` × `height` box: its own size on paper, scaled
+    down (never up) when the box is smaller; without a known size, as large as the box."""
+    if image.size_pt is None:
+        natural = image.reader.getSize()
+        scale = min(width / natural[0], height / natural[1])
+    else:
+        natural = image.size_pt
+        scale = min(1.0, width / natural[0], height / natural[1])
+    return natural[0] * scale, natural[1] * scale
+
+
+def _draw_seal(canvas: Canvas, image: SealImage, mark: SealMark, bottom: float) -> None:
+    draw_w, draw_h = seal_size(image, mark.width, mark.height)
     canvas.drawImage(
-        image,
+        image.reader,
         mark.x + (mark.width - draw_w) / 2,
         bottom + (mark.height - draw_h) / 2,
         draw_w,
@@ -229,19 +258,18 @@ def _draw_seal(canvas: Canvas, image: ImageReader, mark: SealMark, bottom: float
     )
 
 
-def _draw_text(canvas: Canvas, font: str, mark: TextMark, bottom: float) -> None:
+def _draw_text(canvas: Canvas, mark: TextMark, bottom: float) -> None:
     text = _clean_text(mark.text)
     if not text:
         return
-    size, lines = _fit_text(text, font, mark.width, mark.height)
+    size, lines = _fit_text(text, mark.width, mark.height)
     leading = size * 1.2
     block = leading * (len(lines) - 1) + size
     # Centre the block vertically; the baseline sits ~0.12 em above the glyph bottom.
     baseline = bottom + (mark.height + block) / 2 - size * 0.88
     canvas.setFillColorRGB(*TEXT_COLOR)
-    canvas.setFont(font, size)
     for line in lines:
-        canvas.drawString(mark.x + size * 0.1, baseline, line)
+        draw_string(canvas, mark.x + size * 0.1, baseline, line, size)
         baseline -= leading
 
 
@@ -250,7 +278,7 @@ def _clean_text(text: str) -> str:
     return "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C").strip()
 
 
-def _fit_text(text: str, font: str, width: float, height: float) -> tuple[float, list[str]]:
+def _fit_text(text: str, width: float, height: float) -> tuple[float, list[str]]:
     """Largest size (≤ 14 pt) whose character-wrapped lines fit the box.
 
     Japanese has no spaces, so lines break between any two characters; at the minimum
@@ -259,22 +287,25 @@ def _fit_text(text: str, font: str, width: float, height: float) -> tuple[float,
     usable = max(width - 1.0, 1.0)
     size = min(MAX_FONT_SIZE, height / 1.2)
     while True:
-        lines = _wrap(text, font, size, usable - size * 0.2)
+        lines = _wrap(text, size, usable - size * 0.2)
         if size <= MIN_FONT_SIZE or size * 1.2 * len(lines) <= height:
             return max(size, MIN_FONT_SIZE), lines
         size = max(size * 0.9, MIN_FONT_SIZE)
 
 
-def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
+def _wrap(text: str, size: float, width: float) -> list[str]:
+    """Lines of at most `width`, each character measured in the font that draws it."""
     lines: list[str] = []
     for paragraph in text.split("\n"):
-        line = ""
-        for ch in paragraph:
-            if line and stringWidth(line + ch, font, size) > width:
-                lines.append(line)
-                line = ch
-            else:
+        line, used = "", 0.0
+        for name, chunk in font_runs(paragraph):
+            for ch in chunk:
+                advance = stringWidth(ch, name, size)
+                if line and used + advance > width:
+                    lines.append(line)
+                    line, used = "", 0.0
                 line += ch
+                used += advance
         lines.append(line)
     return lines
 

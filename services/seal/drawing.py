@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 
 from services.common.fonts import clusters, face_for, pillow_font
 from services.seal.layout import Box, Frame, Glyph, Layout, layout
-from services.seal.model import SealSpec
+from services.seal.model import DPI, SealSpec
 
 INK_RGB = (0xD4, 0x35, 0x2B)
 """Vermilion (朱肉)."""
@@ -54,14 +54,19 @@ def text_mask(plan: Layout) -> np.ndarray:
     return mask
 
 
-def encode_png(alpha: np.ndarray, colour: tuple[int, int, int] = INK_RGB) -> bytes:
+def encode_png(
+    alpha: np.ndarray, colour: tuple[int, int, int] = INK_RGB, dpi: float = DPI
+) -> bytes:
     """A palette PNG: one ink colour at 256 levels of alpha (tRNS), a quarter of the bytes
-    of RGBA and several times faster to compress; every reader expands it to RGBA."""
+    of RGBA and several times faster to compress; every reader expands it to RGBA.
+
+    Its resolution (pHYs) is the seal's: pixels / dpi is its size on paper, which the
+    document service stamps it at (S5, S17)."""
     levels = np.round(alpha * 255).astype(np.uint8)
     image = Image.frombytes("P", (levels.shape[1], levels.shape[0]), levels.tobytes())
     image.putpalette(list(colour) * 256)
     out = io.BytesIO()
-    image.save(out, format="PNG", compress_level=3, transparency=_ALPHA_LEVELS)
+    image.save(out, format="PNG", compress_level=3, transparency=_ALPHA_LEVELS, dpi=(dpi, dpi))
     return out.getvalue()
 
 

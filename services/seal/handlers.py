@@ -19,10 +19,10 @@ from services.common.views import SealView
 from services.seal.drawing import draw_seal
 from services.seal.model import SealSpec, mm_to_pt, spec_for_party
 from services.seal.repository import DrawnSeal, SealRepository, UploadedSeal
+from services.seal.uploads import DEFAULT_SIZE_MM as UPLOADED_DEFAULT_MM
 from services.seal.uploads import prepare_uploaded_seal
 
 log = logging.getLogger(__name__)
-UPLOADED_DEFAULT_MM = 21.0
 
 
 class SealHandlers:
@@ -43,6 +43,8 @@ class SealHandlers:
         """
         repo = SealRepository(uow)
         for party in event.parties:
+            if party.seal_image_id:
+                continue
             try:
                 spec = spec_for_party(party.name, party.kind, party.role)
             except Refused as exc:
@@ -52,14 +54,15 @@ class SealHandlers:
 
     async def upload(self, q: UploadSealImage, uow: UnitOfWork) -> SealView:
         raw = await self._blobs.get(q.blob_id)
-        png, width, height = await asyncio.to_thread(prepare_uploaded_seal, raw)
+        size_mm = q.size_mm or UPLOADED_DEFAULT_MM
+        png, width, height = await asyncio.to_thread(prepare_uploaded_seal, raw, size_mm)
         seal = UploadedSeal(
             id=new_id(),
             tenant_id=q.tenant_id,
             blob_id=await self._blobs.put(png),
             source_blob_id=q.blob_id,
             label=q.label,
-            size_mm=q.size_mm or UPLOADED_DEFAULT_MM,
+            size_mm=size_mm,
             width_px=width,
             height_px=height,
         )

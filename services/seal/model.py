@@ -18,7 +18,7 @@ from services.common.messages import Refused
 from services.common.refusals import RefusalCode
 from services.seal.names import is_latin, split_name
 
-DRAWING_VERSION = 2
+DRAWING_VERSION = 3
 """Bump when the drawing changes its output, so cached images are drawn again."""
 
 DPI = 300

@@ -16,6 +16,8 @@ from services.common.refusals import RefusalCode
 from services.seal.drawing import INK_RGB, encode_png
 
 MAX_BYTES = 2 * 1024 * 1024
+DEFAULT_SIZE_MM = 21.0
+"""A company seal's usual size (角印), longer side, when the agency does not say."""
 MIN_SIDE = 48
 MAX_SIDE = 2400
 OUTPUT_MAX_SIDE = 600
@@ -27,8 +29,11 @@ _INK = 110
 """A channel minimum at or below this is full ink."""
 
 
-def prepare_uploaded_seal(data: bytes) -> tuple[bytes, int, int]:
-    """(PNG bytes, width, height) of the cleaned seal; refused with a reason otherwise."""
+def prepare_uploaded_seal(data: bytes, size_mm: float = DEFAULT_SIZE_MM) -> tuple[bytes, int, int]:
+    """(PNG bytes, width, height) of the cleaned seal; refused with a reason otherwise.
+
+    The PNG's resolution makes its longer side `size_mm` on paper: the size it is stamped at.
+    """
     if len(data) > MAX_BYTES:
         raise Refused(RefusalCode.seal_image_too_large, limit_mb=MAX_BYTES // (1024 * 1024))
     try:
@@ -61,7 +66,7 @@ def prepare_uploaded_seal(data: bytes) -> tuple[bytes, int, int]:
         size = (max(1, round(alpha.shape[1] * scale)), max(1, round(alpha.shape[0] * scale)))
         small = Image.fromarray(np.round(alpha * 255).astype(np.uint8), "L")
         alpha = np.asarray(small.resize(size, Image.Resampling.LANCZOS), np.float32) / 255.0
-    png = encode_png(alpha, colour)
+    png = encode_png(alpha, colour, dpi=max(alpha.shape) / (size_mm / 25.4))
     return png, alpha.shape[1], alpha.shape[0]
 
 

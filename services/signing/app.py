@@ -25,6 +25,7 @@ from services.common.commands import (
 )
 from services.common.events import (
     DocumentFinalized,
+    DocumentFinalizeFailed,
     EnvelopeCancelled,
     EnvelopeCompleted,
     EnvelopeDeclined,
@@ -83,6 +84,7 @@ runtime.answer(
     serial_key=envelope_key,
 )
 runtime.on("record_finished", DocumentFinalized, handlers.record_finished)
+runtime.on("record_finishing_failed", DocumentFinalizeFailed, handlers.record_finishing_failed)
 
 
 async def sweep_once() -> int:

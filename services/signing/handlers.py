@@ -23,7 +23,7 @@ from services.common.commands import (
     SignerContext,
     VerifyAccessCode,
 )
-from services.common.events import DocumentFinalized
+from services.common.events import DocumentFinalized, DocumentFinalizeFailed
 from services.common.messages import new_id
 from services.common.queries import GetDashboard, GetEnvelope, ListContractTypes, ListEnvelopes
 from services.common.store import Range, UnitOfWork
@@ -245,6 +245,12 @@ class SigningHandlers:
         envelope.complete(
             event.finished_blob_id, event.sha256, self._now(), new_secret, self._link_for
         )
+        repo.save(envelope)
+
+    async def record_finishing_failed(self, event: DocumentFinalizeFailed, uow: UnitOfWork) -> None:
+        repo = EnvelopeRepository(uow, event.correlation_id)
+        envelope = await repo.get(event.tenant_id, event.envelope_id)
+        envelope.finishing_failed(event.code, event.message, event.retrying, self._now())
         repo.save(envelope)
 
     async def due(self, uow: UnitOfWork, limit: int = 100) -> list[str]:

@@ -75,6 +75,8 @@ class Party(BaseModel):
     decline_reason: str | None = None
     consent: ConsentAnswer | None = None
     consent_at: datetime | None = None
+    seal_image_id: str | None = None
+    """The agency's uploaded seal this party presses (S17); none: drawn from the name."""
 
     @property
     def channels(self) -> list[Channel]:
@@ -128,6 +130,7 @@ def new_party(index: int, p: PartyInput, party_id: str, code_digest: str | None)
         access_code_valid=code is None or is_access_code(code),
         access_code_hint=_text(p.access_code_hint),
         required_documents=list(dict.fromkeys(p.required_documents)),
+        seal_image_id=_text(p.seal_image_id),
         comment=_text(p.comment),
         signer_change_allowed=p.signer_change_allowed,
         status="waiting" if p.signs else "share_only",

@@ -20,6 +20,7 @@ from services.common.values import (
     PageSize,
     ReminderSettings,
 )
+from services.common.views import FinishingFailureView
 from services.signing import notices
 from services.signing.audit_trail import AuditTrail
 from services.signing.fields import SignatureField
@@ -67,6 +68,8 @@ class EnvelopeState(BaseModel):
     end_reason: str | None = None
     finished_blob_id: str | None = None
     finished_sha256: str | None = None
+    finishing_failure: FinishingFailureView | None = None
+    """What the document service last reported about a finished PDF it could not make."""
     _events: list[Event] = PrivateAttr(default_factory=list)
     _links: list[SignerLink] = PrivateAttr(default_factory=list)
 

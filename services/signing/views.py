@@ -39,6 +39,7 @@ def envelope_view(envelope: Envelope) -> EnvelopeView:
         document_info=envelope.document_info,
         finished=envelope.finished_blob_id is not None,
         finished_sha256=envelope.finished_sha256,
+        finishing_failure=envelope.finishing_failure,
         audit_digest=envelope.audit.digest,
         audit_intact=envelope.audit.is_intact(),
         parties=[_party_view(envelope, p) for p in envelope.parties],
@@ -78,6 +79,7 @@ def _party_view(envelope: Envelope, party: Party) -> PartyView:
         consent_at=party.consent_at,
         decline_reason=party.decline_reason,
         identity_documents=party.identity_documents,
+        seal_image_id=party.seal_image_id,
         history=[
             HistoryEntryView(at=e.at, action=e.action, ip=e.ip, user_agent=e.user_agent)
             for e in envelope.audit.for_party(party.id)
@@ -105,6 +107,7 @@ def signer_view(envelope: Envelope, party_id: str, session_hash: str | None) -> 
             name=party.name,
             kind=party.kind,
             role=party.role,
+            seal_image_id=party.seal_image_id,
             status=party.status,
             signs=party.signs,
             access_code_required=party.access_code_digest is not None,

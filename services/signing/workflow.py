@@ -20,6 +20,7 @@ from services.common.events import (
 )
 from services.common.messages import Refused
 from services.common.refusals import RefusalCode
+from services.common.views import FinishingFailureView
 from services.signing.parties import Party
 from services.signing.state import EnvelopeState, LinkFor, NewId, Who
 
@@ -53,7 +54,13 @@ class Workflow(EnvelopeState):
                 envelope_id=self.id,
                 document_id=self.document_id,
                 parties=[
-                    SentParty(party_id=p.id, name=p.name, kind=p.kind, role=p.role)
+                    SentParty(
+                        party_id=p.id,
+                        name=p.name,
+                        kind=p.kind,
+                        role=p.role,
+                        seal_image_id=p.seal_image_id,
+                    )
                     for p in self.parties
                     if p.signs
                 ],
@@ -161,6 +168,14 @@ class Workflow(EnvelopeState):
             ],
         )
 
+    def finishing_failed(self, code: str, message: str, retrying: bool, now: datetime) -> None:
+        """The finished PDF could not be made (yet): the sender sees why (G7). A late report
+        about an envelope no longer waiting for its PDF changes nothing."""
+        if self.status == "signed":
+            self.finishing_failure = FinishingFailureView(
+                code=code, message=message, retrying=retrying, at=now
+            )
+
     def complete(
         self,
         finished_blob_id: str,
@@ -176,6 +191,7 @@ class Workflow(EnvelopeState):
             raise Refused(RefusalCode.not_signed)
         self.status = "completed"
         self.completed_at = now
+        self.finishing_failure = None
         self.finished_blob_id = finished_blob_id
         self.finished_sha256 = sha256
         seq = self.log(now, "completed", sha256=sha256)

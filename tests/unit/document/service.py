@@ -3,7 +3,9 @@ what the corpus and the finishing tests drive."""
 
 import hashlib
 import subprocess
+import threading
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from services.common.blobs import BlobStore
@@ -26,6 +28,7 @@ from services.document.handlers import DocumentHandlers
 from services.document.platform_key import PlatformCredentials
 from services.document.repository import COLLECTIONS
 from services.document.verification import Verifier
+from tests.support.tsa import LocalTsa
 
 TENANT = "tenant-1"
 VERIFY_URL = "https://shomei.example/verify"
@@ -82,11 +85,13 @@ async def open_service(
     creds: PlatformCredentials,
     tsa_url: str = "",
     blobs: BlobStore | None = None,
-    **finisher_options,
+    name: str = "document",
+    **settings_values,
 ) -> Service:
-    """`blobs`: another engine than the blob folder under `tmp_path`."""
-    settings = Settings(store=f"sqlite:///{tmp_path}", var_dir=tmp_path)
-    runtime = ServiceRuntime("document", COLLECTIONS, settings)
+    """`blobs`: another engine than the blob folder under `tmp_path`; `name` and
+    `settings_values` (a broker's `amqp_url`, `retry_delays` …) for a service on a broker."""
+    settings = Settings(store=f"sqlite:///{tmp_path}", var_dir=tmp_path, **settings_values)
+    runtime = ServiceRuntime(name, COLLECTIONS, settings)
     if blobs is not None:
         runtime.blobs = blobs
     await runtime.store.open()
@@ -98,7 +103,6 @@ async def open_service(
         lambda: creds,
         tsa_url,
         VERIFY_URL,
-        **finisher_options,
     )
     verifier = Verifier(runtime.blobs, lambda: creds)
     return Service(runtime, runtime.blobs, handlers, finisher, verifier, creds)
@@ -173,3 +177,37 @@ def qpdf_check(data: bytes, tmp_path: Path) -> subprocess.CompletedProcess:
 
 def last_signature(report: str) -> str:
     return report.split("Signature #")[-1]
+
+
+class FlakyTsa:
+    """The local RFC 3161 authority behind a switch: 503 while `down`."""
+
+    def __init__(self, tsa: LocalTsa) -> None:
+        self.down = True
+        self.refused = 0
+        self.up_after: int | None = None
+        """Back up by itself after refusing this many requests."""
+        flaky = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if flaky.up_after is not None and flaky.refused >= flaky.up_after:
+                    flaky.down = False
+                if flaky.down:
+                    flaky.refused += 1
+                    self.send_error(503, "maintenance")
+                    return
+                reply = tsa.answer(body)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"

@@ -125,3 +125,24 @@ def test_certificate_appended_as_an_incremental_update(two_page_pdf: bytes, tmp_
     assert len(reader.pages) >= 4
     assert "賃貸借契約書 第1頁" in pdftotext(merged, tmp_path, first=1, last=1)
     assert "監査証明書" in pdftotext(merged, tmp_path, first=3, last=3)
+
+
+def test_rare_name_characters_fall_back_per_character_and_read_back_s3(tmp_path: Path) -> None:
+    """𠮷 (U+20BB7) is missing from IPAex: it is drawn with the fallback font, not a box."""
+    pdf = audit_certificate(
+        certificate(
+            parties=[
+                AuditParty(1, "借主", "𠮷田 太郎", "yoshida@example.jp", T0),
+                AuditParty(2, "貸主", "髙橋 一郎", "takahashi@example.jp", T0),
+            ],
+            sender="𠮷野不動産",
+        )
+    )
+    text = pdftotext(pdf, tmp_path)
+    assert "𠮷田 太郎" in text and "髙橋 一郎" in text and "𠮷野不動産" in text
+    fonts = {
+        str(f.get_object()["/BaseFont"])
+        for page in PdfReader(io.BytesIO(pdf)).pages
+        for f in page["/Resources"]["/Font"].values()
+    }
+    assert any("IPAmj" in f or "ipamj" in f.lower() for f in fonts), fonts

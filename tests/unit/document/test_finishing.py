@@ -3,10 +3,8 @@ done before the unit of work and recorded once, failures told to the sender, a t
 authority that is down first and answers later, verification, previews and the sweep."""
 
 import io
-import threading
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,8 @@ from pypdf import PdfReader, PdfWriter
 from services.common.blobstore.gridfs import GridFSBlobStore
 from services.common.messages import Refused, new_id, utcnow
 from services.common.queries import GetPageImage
-from services.document.pades import TimestampUnavailable, verify_pdf
+from services.common.retry import RetryLater
+from services.document.finalize import Outcome
 from services.document.platform_key import PlatformCredentials
 from services.document.sweep import sweep_unadopted
 from tests.support import pdfs
@@ -24,6 +23,7 @@ from tests.support.tsa import LocalTsa
 
 from .service import (
     TENANT,
+    FlakyTsa,
     Service,
     completed,
     last_signature,
@@ -87,101 +87,49 @@ async def test_upload_says_when_finishing_must_break_a_certification_s3(
     assert strict.signed_by_others and strict.warnings == ["certified_by_others"]
 
 
-async def test_box_that_cannot_be_stamped_is_told_to_the_sender_not_dead_lettered(
+async def test_box_that_cannot_be_stamped_is_told_to_the_sender_and_kept_for_an_operator(
     service: Service, seal_png: bytes
 ) -> None:
     document = await service.upload(pdfs.drawn_pdf(1))
     seal = await service.blobs.put(seal_png)
     event = completed(document.id, [seal_field(1, 5000, 10, 50, seal)])
-    await service.finisher.finalize(event)  # returns: nothing to redeliver
+    assert await service.finisher.finalize(event) is Outcome.refused  # dead-lettered
     failed = [p for key, p in await outbox(service) if key == "document.finalize_failed"]
-    assert [(p["envelope_id"], p["code"]) for p in failed] == [(event.envelope_id, "cannot_stamp")]
+    assert [(p["envelope_id"], p["code"], p["retrying"]) for p in failed] == [
+        (event.envelope_id, "cannot_stamp", False)
+    ]
+    assert "運用担当者" in failed[0]["message"]
     with pytest.raises(Refused) as refused:
         await service.finished(document.id, event.envelope_id)
     assert refused.value.code == "not_finished"
+    assert await service.finisher.finalize(event) is Outcome.refused, "a replay tries again"
+    assert len(await outbox(service)) == len(failed) + 1, "and tells the sender nothing new"
 
 
-class FlakyTsa:
-    """The local RFC 3161 authority behind a switch: 503 while `down`."""
-
-    def __init__(self, tsa: LocalTsa) -> None:
-        self.down = True
-        self.refused = 0
-        flaky = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if flaky.down:
-                    flaky.refused += 1
-                    self.send_error(503, "maintenance")
-                    return
-                reply = tsa.answer(body)
-                self.send_response(200)
-                self.send_header("Content-Type", "application/timestamp-reply")
-                self.send_header("Content-Length", str(len(reply)))
-                self.end_headers()
-                self.wfile.write(reply)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
-
-
-async def test_tsa_down_first_then_answering_gives_pades_b_t_never_b_b(
+async def test_tsa_down_is_retried_later_by_the_broker_and_the_sender_told_once(
     tmp_path: Path, creds: PlatformCredentials, seal_png: bytes
 ) -> None:
+    """Outside a broker's retry, an unanswered time-stamp request raises `RetryLater` (no
+    sleeping in the handler) and never signs without the time-stamp."""
     with LocalTsa() as tsa:
         flaky = FlakyTsa(tsa)
-        waits: list[float] = []
-
-        async def sleep(seconds: float) -> None:
-            waits.append(seconds)
-            if len(waits) == 3:
-                flaky.down = False  # the authority is back
-
-        service = await open_service(
-            tmp_path, creds, flaky.url, retry_delays=(1, 2, 4, 8), sleep=sleep
-        )
-        try:
-            _, _, finished = await finish_once(service, seal_png)
-            events = await outbox(service)
-        finally:
-            await service.runtime.store.close()
-            flaky.server.shutdown()
-        result = await verify_pdf(finished, [*creds.trust_roots, tsa.root_cert])
-    assert waits == [1, 2, 4], "growing delay between attempts"
-    assert flaky.refused == 3
-    assert result.ok and result.timestamped, "PAdES-B-T, not a silent downgrade"
-    keys = [key for key, _ in events]
-    assert keys.count("document.finalize_failed") == 1, "the sender sees it is waiting"
-    assert keys[-1] == "document.finalized"
-
-
-async def test_tsa_that_never_answers_is_redelivered_not_downgraded(
-    tmp_path: Path, creds: PlatformCredentials, seal_png: bytes
-) -> None:
-    async def sleep(seconds: float) -> None:
-        return None
-
-    with LocalTsa() as tsa:
-        flaky = FlakyTsa(tsa)
-        service = await open_service(tmp_path, creds, flaky.url, retry_delays=(1, 1), sleep=sleep)
+        service = await open_service(tmp_path, creds, flaky.url)
         try:
             document = await service.upload(pdfs.drawn_pdf(1))
             seal = await service.blobs.put(seal_png)
             event = completed(document.id, [seal_field(1, 100, 100, 50, seal)])
-            with pytest.raises(TimestampUnavailable):
-                await service.finisher.finalize(event)
+            for _ in range(2):
+                with pytest.raises(RetryLater):
+                    await service.finisher.finalize(event)
             view = await service.document(document.id)
+            events = await outbox(service)
         finally:
             await service.runtime.store.close()
             flaky.server.shutdown()
-    assert not view.finished
+    assert flaky.refused == 2 and not view.finished
     assert view.finishing_failures == {event.envelope_id: "timestamp_unavailable"}
+    failed = [p for key, p in events if key == "document.finalize_failed"]
+    assert [(p["code"], p["retrying"]) for p in failed] == [("timestamp_unavailable", True)]
 
 
 async def verify(service: Service, data: bytes, tenant: str | None = None) -> dict:

@@ -2,6 +2,7 @@
 with transparency, Japanese as real embedded glyphs and never as form fields."""
 
 import io
+import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from services.document.stamping import CheckMark, SealMark, StampError, TextMark, stamp
+from services.seal.drawing import draw_seal
+from services.seal.model import SealSpec, SealStyle
 
 from .conftest import ink_pixels, make_pdf, pdftotext, red_pixels, render, reshape
 
@@ -146,3 +149,57 @@ def test_stamp_from_threads(two_page_pdf: bytes, seal_png: bytes) -> None:
     for out in outputs:
         assert len(PdfReader(io.BytesIO(out)).pages) == 2
         assert red_pixels(render(out, 1, 300)) > 0
+
+
+def _drawn_images(pdf: bytes, page: int = 1) -> list[tuple[float, float, float, float]]:
+    """(width, height, left, bottom) in points of every image drawn on the page."""
+    content = PdfReader(io.BytesIO(pdf)).pages[page - 1].get_contents()
+    assert content is not None
+    number = r"(-?[\d.]+)"
+    found = re.findall(
+        rf"{number} 0 0 {number} {number} {number} cm\s*/\S+ Do", content.get_data().decode()
+    )
+    return [(float(w), float(h), float(x), float(y)) for w, h, x, y in found]
+
+
+@pytest.mark.parametrize(
+    ("style", "millimetres"),
+    [(SealStyle.personal_round, 15.0), (SealStyle.agent, 13.5), (SealStyle.corporate_square, 21.0)],
+)
+def test_seal_is_stamped_at_its_own_size_centred_in_a_larger_box_s5(
+    style: SealStyle, millimetres: float
+) -> None:
+    spec = SealSpec("山田不動産" if style is SealStyle.corporate_square else "佐藤", style)
+    png = draw_seal(spec)
+    out = stamp(make_pdf(), [SealMark(1, 100, 100, 120, 100, png)])
+    [(width, height, left, bottom)] = _drawn_images(out)
+    points = millimetres / 25.4 * 72
+    assert width == pytest.approx(points, abs=0.15) and height == pytest.approx(points, abs=0.15)
+    assert width == pytest.approx(spec.size_px / 300 * 72, abs=0.01)
+    assert left == pytest.approx(100 + (120 - width) / 2, abs=0.01)
+    page_height = float(PdfReader(io.BytesIO(out)).pages[0].mediabox.height)
+    assert bottom == pytest.approx(page_height - 100 - 100 + (100 - height) / 2, abs=0.01)
+
+
+def test_seal_larger_than_its_box_is_scaled_down_to_fit_never_up_s5() -> None:
+    png = draw_seal(SealSpec("山田不動産之印", SealStyle.corporate_square))  # 21 mm ≈ 59.5 pt
+    out = stamp(make_pdf(), [SealMark(1, 100, 100, 40, 30, png)])
+    [(width, height, left, _)] = _drawn_images(out)
+    assert (width, height) == (pytest.approx(30), pytest.approx(30))
+    assert left == pytest.approx(105)
+
+
+def test_seal_without_a_size_on_paper_fills_its_box(seal_png: bytes) -> None:
+    out = stamp(make_pdf(), [SealMark(1, 100, 100, 120, 60, seal_png)])
+    [(width, height, _, _)] = _drawn_images(out)
+    assert (width, height) == (pytest.approx(60), pytest.approx(60))
+
+
+def test_filled_text_with_a_character_ipaex_lacks_uses_the_fallback_font(
+    jp_pdf: bytes, tmp_path: Path
+) -> None:
+    out = stamp(jp_pdf, [TextMark(1, 100, 300, 220, 24, "𠮷田 太郎・髙橋")])
+    assert "𠮷田 太郎・髙橋" in pdftotext(out, tmp_path)
+    fonts = PdfReader(io.BytesIO(out)).pages[0]["/Resources"]["/Font"]
+    names = {str(f.get_object()["/BaseFont"]) for f in fonts.values()}
+    assert any("ipamj" in name.lower() for name in names), names

@@ -208,3 +208,10 @@ def test_s5_a_long_personal_name_is_never_cut(name: str, role: str | None) -> No
     assert all(word in laid_out for word in spec.text.split())
     _, outside = _face(spec)
     assert float(text_mask(plan)[outside].max(initial=0.0)) < 0.05
+
+
+def test_drawn_png_carries_300_dpi_so_it_stamps_at_its_size_in_mm_s5() -> None:
+    spec = SealSpec("佐藤", SealStyle.personal_round)
+    image = Image.open(io.BytesIO(draw_seal(spec)))
+    assert image.info["dpi"] == (pytest.approx(300, abs=0.01), pytest.approx(300, abs=0.01))
+    assert image.width / 300 * 25.4 == pytest.approx(15.0, abs=0.1)

@@ -94,10 +94,17 @@ async def test_s5_envelope_sent_draws_every_signing_partys_seal_ahead(service) -
         SentParty(party_id="b", name="鈴木 一郎", kind="individual", role="agent"),
         SentParty(party_id="c", name="三井不動産リアルティ", kind="corporation", role="agent"),
         SentParty(party_id="d", name="山田😀", kind="individual", role="guarantor"),
+        SentParty(
+            party_id="e",
+            name="株式会社アップロード",
+            kind="corporation",
+            role="landlord",
+            seal_image_id="uploaded-seal",
+        ),
     ]
     event = EnvelopeSent(tenant_id="t", envelope_id="e", document_id="d", parties=parties)
     await service.run(service.handlers.draw_ahead, event)
-    assert await _count(service.store) == 3  # the emoji name is skipped, not retried forever
+    assert await _count(service.store) == 3  # the emoji name skipped, the uploaded seal kept
     await service.run(service.handlers.draw, DrawSeal(tenant_id="t", name="𠮷田 太郎"))
     assert await _count(service.store) == 3  # the signer's page finds it drawn
 

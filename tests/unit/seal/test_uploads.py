@@ -76,3 +76,11 @@ def test_s17_other_formats_and_sizes_and_blank_paper_are_refused() -> None:
         with pytest.raises(Refused) as caught:
             prepare_uploaded_seal(data)
         assert caught.value.code is code
+
+
+@pytest.mark.parametrize("size_mm", [18.0, 21.0, 42.0])
+def test_s17_the_cleaned_png_says_its_size_on_paper_for_stamping(size_mm: float) -> None:
+    png, w, h = prepare_uploaded_seal(_scan(size=(500, 300)), size_mm)
+    dpi_x, dpi_y = Image.open(io.BytesIO(png)).info["dpi"]
+    assert dpi_x == pytest.approx(dpi_y)
+    assert max(w, h) / dpi_x * 25.4 == pytest.approx(size_mm, abs=0.01)
