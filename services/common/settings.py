@@ -209,6 +209,12 @@ class Settings(BaseSettings):
     webhook_prefetch: int = Field(
         64, description="webhook deliveries one worker attempts at the same time"
     )
+    webhook_allowed_networks: str = Field(
+        "",
+        description="networks webhooks may reach although they are internal, comma-separated "
+        "(e.g. `127.0.0.0/8,::1`); empty: public addresses only. Tests and `./run up` allow "
+        "loopback for local receivers; production leaves it empty",
+    )
     python: str = Field(
         "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"
     )
