@@ -33,6 +33,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.signer import routes as signer
 from gateway.staff import COLLECTIONS as STAFF_COLLECTIONS
+from gateway.sweep import Sweeper
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
 from services.common import telemetry
 from services.common.blobs import open_blob_store
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store, settings.idempotency_hours, settings.idempotency_lock_seconds
         )
         app.state.backends = Backends(queries, blobs)
+        sweeper = Sweeper(store, settings.edge_sweep_seconds)
+        sweeper.start()
         if settings.demo_api_key:
             await app.state.tenants.ensure(
                 Tenant(
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await console.start(app, store, settings)
         log.info("gateway ready on %s", settings.public_url)
         yield
+        await sweeper.stop()
         await console.stop(app)
         await queries.close()
         await blobs.close()

@@ -190,6 +190,11 @@ class Settings(BaseSettings):
         description="how long a running request holds its `Idempotency-Key` before another "
         "gateway may take it over (a gateway that died mid-request)",
     )
+    edge_sweep_seconds: float = Field(
+        300.0,
+        description="how often each gateway deletes expired `Idempotency-Key` answers and "
+        "rate counters",
+    )
     rate_limit_window_seconds: int = Field(60, description="the window API requests count in")
     rate_limit_per_key: int = Field(1200, description="API requests one key may make per window")
     rate_limit_per_tenant: int = Field(

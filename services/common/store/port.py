@@ -158,6 +158,13 @@ class Store(Protocol):
 
     async def mark_relayed(self, ids: Sequence[str]) -> None: ...
 
+    async def delete_expired(
+        self, collection: str, field: str, before: Any, limit: int = 500
+    ) -> int:
+        """Delete up to `limit` documents whose indexed `field` lies below `before`; how
+        many. For records with a lifetime (kept answers, counters), never for aggregates:
+        a save racing the delete meets a version conflict and writes the record anew."""
+
     async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
         """Atomically take `key` for one run, or say how its first run went.
 
