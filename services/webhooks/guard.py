@@ -18,7 +18,7 @@ import httpx
 
 from services.webhooks.destinations import Network, address_problem
 
-RESOLVE_SECONDS = 5.0
+RESOLVE_SECONDS = 2.0
 LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20)
 
 
