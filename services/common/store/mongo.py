@@ -385,10 +385,8 @@ class MongoStore:
         self, collection: str, field: str, before: Any, limit: int = 500
     ) -> int:
         coll = self.collection(collection)
-        if field not in coll.searchable():
-            raise UndeclaredField(f"{coll.name}.{field} is not a declared indexed field")
         table = self._db[coll.name]
-        expired = {field: {"$lt": before}}
+        expired = {coll.searched(field): {"$lt": before}}
         ids = [doc["_id"] async for doc in table.find(expired, {"_id": 1}).limit(int(limit))]
         if not ids:
             return 0

@@ -31,6 +31,12 @@ class Collection:
     def searchable(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.indexed, *self.unique)))
 
+    def searched(self, field: str) -> str:
+        """`field`, when it may be searched on; UndeclaredField otherwise."""
+        if field not in self.searchable():
+            raise UndeclaredField(f"{self.name}.{field} is not a declared indexed field")
+        return field
+
 
 @dataclass(frozen=True)
 class OutboxMessage:

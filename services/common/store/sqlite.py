@@ -403,9 +403,7 @@ class SqliteStore:
         self, collection: str, field: str, before: Any, limit: int = 500
     ) -> int:
         coll = self.collection(collection)
-        if field not in coll.searchable():
-            raise UndeclaredField(f"{coll.name}.{field} is not a declared indexed field")
-        table, column = _ident(coll.name), _ident(field)
+        table, column = _ident(coll.name), _ident(coll.searched(field))
         async with self._transaction() as db:
             cur = await db.execute(
                 f"DELETE FROM {table} WHERE id IN"
