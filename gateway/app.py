@@ -15,12 +15,13 @@ from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from gateway import callbacks, dev, seal_gallery, verify
+from gateway.api import downloads, listing, messages, seals
 from gateway.api import keys as api_keys
-from gateway.api import listing, messages, seals
 from gateway.api import pages as page_api
 from gateway.api import routes as api
 from gateway.api import verify as verify_api
 from gateway.api import webhooks as api_webhooks
+from gateway.api.common import problems_as_problem_json
 from gateway.api.edge import ApiEdge, BodyTooLarge, describe_edge
 from gateway.api_docs import add_api_docs
 from gateway.backends import Backends
@@ -32,6 +33,7 @@ from gateway.ratelimit import RateLimiter
 from gateway.refusals import GatewayCode, Problem, problem_response
 from gateway.signer import routes as signer
 from gateway.staff import COLLECTIONS as STAFF_COLLECTIONS
+from gateway.sweep import Sweeper
 from gateway.tenants import COLLECTIONS, DEMO_TENANT_ID, Tenant, TenantDirectory
 from services.common import telemetry
 from services.common.blobs import open_blob_store
@@ -84,6 +86,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             store, settings.idempotency_hours, settings.idempotency_lock_seconds
         )
         app.state.backends = Backends(queries, blobs)
+        sweeper = Sweeper(store, settings.edge_sweep_seconds)
+        sweeper.start()
         if settings.demo_api_key:
             await app.state.tenants.ensure(
                 Tenant(
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         await console.start(app, store, settings)
         log.info("gateway ready on %s", settings.public_url)
         yield
+        await sweeper.stop()
         await console.stop(app)
         await queries.close()
         await blobs.close()
@@ -121,10 +126,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     add_api_docs(app)
     app.state.settings = settings
     plain_openapi = app.openapi
-    app.openapi = lambda: describe_edge(api.problems_as_problem_json(plain_openapi()))  # type: ignore[method-assign]
+    app.openapi = lambda: describe_edge(problems_as_problem_json(plain_openapi()))  # type: ignore[method-assign]
     app.state.templates = Jinja2Templates(directory=HERE / "templates")
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(api.router)
+    app.include_router(downloads.router)
     app.include_router(seals.router)
     app.include_router(messages.router)
     app.include_router(callbacks.router)

@@ -8,7 +8,8 @@ SHA-256 of the request for 24 hours. A request with the same key meanwhile gets:
 - 422 `idempotency_key_reused`, when they differ;
 - 409 `idempotency_in_progress` with `Retry-After`, while the first is still running.
 An answer of 5xx is not kept (nothing was decided; the retry runs again). A claim held
-longer than the lock time (a gateway died mid-request) may be taken over.
+longer than the lock time (a gateway died mid-request) may be taken over. Expired records
+are deleted by the gateway's sweep (gateway.sweep).
 """
 
 import hashlib
@@ -20,7 +21,7 @@ from typing import Any
 
 from services.common.store import Collection, ConcurrencyConflict, Store
 
-COLLECTIONS = (Collection("idempotency", indexed=("tenant_id",)),)
+COLLECTIONS = (Collection("idempotency", indexed=("tenant_id", "expires_at")),)
 KEY_MAX = 255
 
 request_key: ContextVar[str | None] = ContextVar("shomei_idempotency_key", default=None)

@@ -9,7 +9,8 @@ one at a time the limit is exact, and in a burst at most a few requests (one per
 can share a place, so the limit may be passed by fewer than the number of shards — never
 does a burst shut out everyone. Refused requests count too, until the window ends. Should
 a count keep clashing, the request passes uncounted rather than fail: a limit protects the
-service, it must not become the outage.
+service, it must not become the outage. A window's counters carry its end as `expires_at`,
+after which the gateway's sweep (gateway.sweep) deletes them.
 """
 
 import asyncio
@@ -17,11 +18,12 @@ import logging
 import random
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from services.common.store import Collection, ConcurrencyConflict, Store
 
 log = logging.getLogger(__name__)
-COLLECTIONS = (Collection("rate_counters", indexed=("window_of",)),)
+COLLECTIONS = (Collection("rate_counters", indexed=("window_of", "expires_at")),)
 SHARDS = 4
 ATTEMPTS = 50
 
@@ -53,13 +55,14 @@ class RateLimiter:
         now = time.time() if now is None else now
         start = int(now // self._window) * self._window
         reset = max(1, int(start + self._window - now + 0.999))
+        ends = datetime.fromtimestamp(start + self._window, UTC).isoformat()
         budgets = [
-            Budget(limit, await self._take(f"{subject}@{start}"), reset)
+            Budget(limit, await self._take(f"{subject}@{start}", ends), reset)
             for subject, limit in limits.items()
         ]
         return min(budgets, key=lambda b: (not b.exceeded, b.remaining))
 
-    async def _take(self, window_of: str) -> int:
+    async def _take(self, window_of: str, expires_at: str) -> int:
         """Count one request; its place in the window (0 when it could not be counted)."""
         for attempt in range(ATTEMPTS):
             async with self._store.unit_of_work() as uow:
@@ -70,6 +73,7 @@ class RateLimiter:
                     "id": shard,
                     "version": 0,
                     "window_of": window_of,
+                    "expires_at": expires_at,
                     "count": 0,
                 }
                 doc["count"] += 1

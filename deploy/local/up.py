@@ -148,7 +148,8 @@ class UpConfig:
 
     def child_env(self, amqp_url: str, demo_key: str) -> dict[str, str]:
         """Every setting, explicit, for the services and the gateway: the wiring to this
-        node and catcher, the rest as given or defaulted."""
+        node and catcher, the rest as given or defaulted (webhooks may reach a receiver on
+        this machine unless told otherwise)."""
         wiring = {
             variable("var_dir"): str(self.var_dir),
             variable("amqp_url"): amqp_url,
@@ -156,7 +157,8 @@ class UpConfig:
             variable("catcher_url"): self.catcher_url,
             variable("demo_api_key"): demo_key,
         }
-        env = {**self.env, **wiring}
+        local_receivers = {variable("webhook_allowed_networks"): "127.0.0.0/8,::1"}
+        env = {**local_receivers, **self.env, **wiring}
         env.update(settings_env(settings_from(env)))
         env["PYTHONUNBUFFERED"] = "1"
         return env

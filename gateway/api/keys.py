@@ -2,17 +2,15 @@
 
 from datetime import datetime
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.auth import TenantDep
-from gateway.api.common import COMMON_STATUSES, problems
+from gateway.api.common import api_router
 from gateway.refusals import GatewayCode, Problem
 from gateway.tenants import ApiKey, Scope, TenantDirectory
 
-router = APIRouter(
-    prefix="/api/v1/api-keys", tags=["api-keys"], responses=problems(*COMMON_STATUSES)
-)
+router = api_router("/api/v1/api-keys", "api-keys")
 
 
 class ApiKeyRequest(BaseModel):

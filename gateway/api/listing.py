@@ -3,15 +3,15 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from gateway.api.auth import TenantDep
-from gateway.api.common import COMMON_STATUSES, BackendsDep, problems
+from gateway.api.common import BackendsDep, api_router
 from services.common.queries import ListEnvelopes
 from services.common.values import EnvelopeStatus
 from services.common.views import EnvelopePageView
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=problems(*COMMON_STATUSES))
+router = api_router()
 
 
 @router.get(

@@ -1,13 +1,11 @@
 """The delivery state of an envelope's mails and SMS for the sender (B4)."""
 
-from fastapi import APIRouter
-
 from gateway.api.auth import TenantDep
-from gateway.api.routes import BackendsDep, _problems
+from gateway.api.common import BackendsDep, api_router
 from services.common.notifications import EnvelopeMessages, ListEnvelopeMessages
 from services.common.queries import GetEnvelope
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_problems(401, 404, 422, 502, 503))
+router = api_router("/api/v1", "api", 401, 404, 422, 502, 503)
 
 
 @router.get(

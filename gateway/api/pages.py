@@ -2,15 +2,15 @@
 
 from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from fastapi.responses import StreamingResponse
 
 from gateway.api.auth import TenantDep
-from gateway.api.routes import _problems
+from gateway.api.common import api_router
 from gateway.backends import Backends
 from services.common.queries import GetPageImage
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_problems(401, 404, 422, 502, 503))
+router = api_router("/api/v1", "api", 401, 404, 422, 502, 503)
 
 
 @router.get(

@@ -5,19 +5,13 @@ rotation), with the origin at the page's top-left corner and y growing downward.
 RFC 9457 problem documents in the caller's language (Accept-Language; Japanese by default).
 """
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi import File, Request, UploadFile
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.auth import TenantDep
-from gateway.api.common import COMMON_STATUSES, PROBLEM_JSON, BackendsDep
-from gateway.api.common import problems as _problems
-from gateway.refusals import GatewayCode, Problem
-from services.common.blobs import BlobTooLarge
+from gateway.api.common import BackendsDep, api_router, problems, store_upload
 from services.common.commands import (
     AdoptDocument,
     CancelEnvelope,
@@ -33,15 +27,13 @@ from services.common.commands import (
 from services.common.queries import (
     GetDocument,
     GetEnvelope,
-    GetFinishedDocument,
     GetSealImage,
     ListContractTypes,
 )
-from services.common.refusals import RefusalCode
 from services.common.values import ContractType, DocumentInfo, ReminderSettings
 from services.common.views import ContractTypesView, DocumentView, EnvelopeView
 
-router = APIRouter(prefix="/api/v1", tags=["api"], responses=_problems(*COMMON_STATUSES))
+router = api_router()
 
 
 class EnvelopeRequest(BaseModel):
@@ -99,7 +91,7 @@ def _context(request: Request, tenant_name: str) -> SenderContext:
     status_code=201,
     summary="Upload a contract PDF (S3)",
     response_model=DocumentView,
-    responses=_problems(413),
+    responses=problems(413),
 )
 async def upload_document(
     request: Request,
@@ -107,18 +99,7 @@ async def upload_document(
     b: BackendsDep,
     file: Annotated[UploadFile, File(description="The contract, a PDF.")],
 ) -> DocumentView:
-    limit = request.app.state.settings.max_upload_bytes
-
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await file.read(256 * 1024):
-            yield chunk
-
-    try:
-        blob_id, size = await b.blobs.put_stream(chunks(), limit)
-    except BlobTooLarge as exc:
-        raise Problem(GatewayCode.file_too_large, limit_mb=limit // (1024 * 1024)) from exc
-    if size == 0:
-        raise Problem(GatewayCode.empty_file)
+    blob_id = await store_upload(request, file)
     return await b.ask(
         "document",
         AdoptDocument(
@@ -220,7 +201,7 @@ async def cancel_envelope(
     "/envelopes/{envelope_id}/rerequest",
     summary="Re-request (署名再依頼): ask chosen parties again with a new link (D4)",
     response_model=EnvelopeView,
-    responses=_problems(429),
+    responses=problems(429),
 )
 async def rerequest(
     request: Request,
@@ -279,42 +260,3 @@ async def contract_types(tenant: TenantDep, b: BackendsDep) -> ContractTypesView
 )
 async def get_envelope(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> EnvelopeView:
     return await b.ask("signing", GetEnvelope(tenant_id=tenant.id, envelope_id=envelope_id))
-
-
-@router.get(
-    "/envelopes/{envelope_id}/download",
-    summary="The finished, sealed PDF (D5)",
-    response_class=StreamingResponse,
-    responses={200: {"content": {"application/pdf": {}}, "description": "The signed PDF."}},
-)
-async def download(envelope_id: str, tenant: TenantDep, b: BackendsDep) -> StreamingResponse:
-    envelope = await b.ask("signing", GetEnvelope(tenant_id=tenant.id, envelope_id=envelope_id))
-    if not envelope.finished:
-        raise Problem(RefusalCode.not_finished, envelope_status=envelope.status)
-    finished = await b.ask(
-        "document",
-        GetFinishedDocument(
-            tenant_id=tenant.id, document_id=envelope.document_id, envelope_id=envelope_id
-        ),
-    )
-    return StreamingResponse(
-        await b.open_blob(finished.blob_id),
-        media_type="application/pdf",
-        headers={"Content-Disposition": _attachment(finished.filename)},
-    )
-
-
-def problems_as_problem_json(schema: dict[str, Any]) -> dict[str, Any]:
-    """FastAPI files a response model under the route's media type; problems are
-    `application/problem+json`, so their schema moves there."""
-    for methods in schema.get("paths", {}).values():
-        for operation in methods.values():
-            for response in operation.get("responses", {}).values():
-                content = response.get("content", {})
-                if PROBLEM_JSON in content and "application/json" in content:
-                    content[PROBLEM_JSON] = content.pop("application/json")
-    return schema
-
-
-def _attachment(filename: str) -> str:
-    return f"attachment; filename=\"signed.pdf\"; filename*=UTF-8''{quote(filename)}"

@@ -4,21 +4,18 @@ The answer's `seal_id` is what a party refers to (`seal_image_id`) for its seal.
 RFC 9457 problem documents, like the rest of the API.
 """
 
-from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from gateway.api.auth import TenantDep
-from gateway.api.routes import BackendsDep, _problems
-from gateway.refusals import GatewayCode, Problem
-from services.common.blobs import BlobTooLarge
+from gateway.api.common import BackendsDep, api_router, problems, store_upload
 from services.common.commands import UploadSealImage
 from services.common.queries import GetSealImage
 from services.common.views import SealView
 
-router = APIRouter(prefix="/api/v1", tags=["seals"], responses=_problems(401, 404, 422, 502, 503))
+router = api_router("/api/v1", "seals", 401, 404, 422, 502, 503)
 
 MAX_SEAL_BYTES = 2 * 1024 * 1024
 HIDDEN = {"blob_id"}
@@ -31,9 +28,10 @@ HIDDEN = {"blob_id"}
     summary="Upload a company's own seal image (S17)",
     response_model=SealView,
     response_model_exclude=HIDDEN,
-    responses=_problems(413),
+    responses=problems(413),
 )
 async def upload_seal(
+    request: Request,
     tenant: TenantDep,
     b: BackendsDep,
     file: Annotated[UploadFile, File(description="The seal on white paper: PNG or JPEG, ≤ 2 MB.")],
@@ -44,16 +42,7 @@ async def upload_seal(
         float | None, Form(ge=6, le=60, description="Its size on paper, longer side, in mm.")
     ] = None,
 ) -> SealView:
-    async def chunks() -> AsyncIterator[bytes]:
-        while chunk := await file.read(64 * 1024):
-            yield chunk
-
-    try:
-        blob_id, size = await b.blobs.put_stream(chunks(), MAX_SEAL_BYTES)
-    except BlobTooLarge as exc:
-        raise Problem(GatewayCode.file_too_large, limit_mb=MAX_SEAL_BYTES // 2**20) from exc
-    if size == 0:
-        raise Problem(GatewayCode.empty_file)
+    blob_id = await store_upload(request, file, MAX_SEAL_BYTES)
     return await b.ask(
         "seal",
         UploadSealImage(tenant_id=tenant.id, blob_id=blob_id, label=label, size_mm=size_mm),

@@ -3,18 +3,16 @@ Standard Webhooks way; their recent deliveries and a redelivery."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.api.auth import TenantDep
-from gateway.api.common import COMMON_STATUSES, BackendsDep, problems
+from gateway.api.common import BackendsDep, api_router
 from services.common.commands import CreateWebhook, DeleteWebhook, Redeliver, RotateWebhookSecret
 from services.common.queries import ListDeliveries, ListWebhooks
 from services.common.views import DeliveryListView, DeliveryView, WebhookListView, WebhookView
 
-router = APIRouter(
-    prefix="/api/v1/webhooks", tags=["webhooks"], responses=problems(*COMMON_STATUSES)
-)
+router = api_router("/api/v1/webhooks", "webhooks")
 
 
 class WebhookRequest(BaseModel):

@@ -151,6 +151,7 @@ STATUS: dict[str, int] = {
     RefusalCode.webhook_not_found: 404,
     RefusalCode.delivery_not_found: 404,
     RefusalCode.invalid_webhook_url: 422,
+    RefusalCode.webhook_url_forbidden: 422,
     RefusalCode.invalid_event_types: 422,
 }
 

@@ -154,7 +154,11 @@ MESSAGES = {
     # webhooks
     "webhook_not_found": "The webhook subscription was not found.",
     "delivery_not_found": "The webhook delivery was not found.",
-    "invalid_webhook_url": "The webhook URL must be an http or https URL.",
+    "invalid_webhook_url": "The webhook URL must be an http or https URL without credentials.",
+    "webhook_url_forbidden": (
+        "The webhook URL leads to {address}, an internal address; use a URL reachable from "
+        "the internet."
+    ),
     "invalid_event_types": "Unknown event type; allowed: {allowed}.",
 }
 

@@ -173,7 +173,13 @@ MESSAGES = {
     # webhooks
     "webhook_not_found": "Webhookの登録が見つかりません。",
     "delivery_not_found": "Webhookの配信が見つかりません。",
-    "invalid_webhook_url": "WebhookのURLはhttpまたはhttpsのURLにしてください。",
+    "invalid_webhook_url": (
+        "WebhookのURLは、ユーザー名やパスワードを含まないhttpまたはhttpsのURLにしてください。"
+    ),
+    "webhook_url_forbidden": (
+        "WebhookのURLの宛先（{address}）は内部向けのアドレスのため使えません。"
+        "インターネットから届くURLにしてください。"
+    ),
     "invalid_event_types": "不明なイベント種別です。使用できるもの：{allowed}。",
 }
 

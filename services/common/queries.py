@@ -21,6 +21,7 @@ from services.common.views import (
     HealthView,
     PageImageView,
     SealView,
+    StoredPdfView,
     VerifyView,
     WebhookListView,
 )
@@ -70,6 +71,29 @@ class GetFinishedDocument(Query[FinishedDocumentView]):
     envelope_id: str | None = None
     """The envelope whose copy is wanted (one document may be sent in several); null: the
     latest."""
+
+
+class GetOriginalDocument(Query[StoredPdfView]):
+    """The PDF as it was uploaded, before any seal (D5)."""
+
+    kind: Literal["document.original"] = "document.original"
+    tenant_id: str
+    """The agency asking; another agency's document is not found."""
+    document_id: str
+    """The document."""
+
+
+class GetAuditCertificate(Query[StoredPdfView]):
+    """The audit certificate (監査証明書) of an envelope's finished PDF, as a PDF of its
+    own: the pages finishing appended after the original's (D5)."""
+
+    kind: Literal["document.certificate"] = "document.certificate"
+    tenant_id: str
+    """The agency asking; another agency's document is not found."""
+    document_id: str
+    """The document the envelope sent."""
+    envelope_id: str
+    """The envelope whose finished copy holds the certificate."""
 
 
 class VerifyDocument(Query[VerifyView]):

@@ -134,5 +134,8 @@ class RefusalCode(StrEnum):
     webhook_not_found = "webhook_not_found"
     delivery_not_found = "delivery_not_found"
     invalid_webhook_url = "invalid_webhook_url"
+    """params: reason (malformed, scheme, credentials)."""
+    webhook_url_forbidden = "webhook_url_forbidden"
+    """params: reason (loopback, private, link_local, metadata, multicast, reserved), address."""
     invalid_event_types = "invalid_event_types"
     """params: allowed (comma-separated)."""

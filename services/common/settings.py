@@ -190,6 +190,11 @@ class Settings(BaseSettings):
         description="how long a running request holds its `Idempotency-Key` before another "
         "gateway may take it over (a gateway that died mid-request)",
     )
+    edge_sweep_seconds: float = Field(
+        300.0,
+        description="how often each gateway deletes expired `Idempotency-Key` answers and "
+        "rate counters",
+    )
     rate_limit_window_seconds: int = Field(60, description="the window API requests count in")
     rate_limit_per_key: int = Field(1200, description="API requests one key may make per window")
     rate_limit_per_tenant: int = Field(
@@ -208,6 +213,12 @@ class Settings(BaseSettings):
     )
     webhook_prefetch: int = Field(
         64, description="webhook deliveries one worker attempts at the same time"
+    )
+    webhook_allowed_networks: str = Field(
+        "",
+        description="networks webhooks may reach although they are internal, comma-separated "
+        "(e.g. `127.0.0.0/8,::1`); empty: public addresses only. Tests and `./run up` allow "
+        "loopback for local receivers; production leaves it empty",
     )
     python: str = Field(
         "", description="the Python 3.13 `./run` uses (read by `./run` itself); empty: found"

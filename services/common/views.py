@@ -141,6 +141,18 @@ class FinishedDocumentView(Model):
     """The original upload's file name."""
 
 
+class StoredPdfView(Model):
+    """A PDF kept as a blob the gateway streams: an upload as it came, or an audit
+    certificate on its own (D5)."""
+
+    blob_id: str
+    """The PDF's blob."""
+    sha256: str
+    """SHA-256 of the PDF, hex."""
+    filename: str
+    """The original upload's file name."""
+
+
 # --- seal --------------------------------------------------------------------------------
 
 

@@ -13,8 +13,10 @@ from services.common.events import (
 )
 from services.common.messages import utcnow
 from services.common.queries import (
+    GetAuditCertificate,
     GetDocument,
     GetFinishedDocument,
+    GetOriginalDocument,
     GetPageImage,
     VerifyDocument,
 )
@@ -54,6 +56,8 @@ runtime.answer(
         GetDocument: handlers.get,
         GetPageImage: handlers.page_image,
         GetFinishedDocument: handlers.finished,
+        GetOriginalDocument: handlers.original,
+        GetAuditCertificate: handlers.certificate,
         VerifyDocument: verifier.verify,
     }
 )

@@ -1,15 +1,29 @@
 """Document use cases: adopt an upload, serve page renders and finished copies."""
 
 import asyncio
+import hashlib
 import logging
 
 from services.common.blobs import BlobNotFound, BlobStore
 from services.common.commands import AdoptDocument
 from services.common.messages import Refused, utcnow
-from services.common.queries import GetDocument, GetFinishedDocument, GetPageImage
+from services.common.queries import (
+    GetAuditCertificate,
+    GetDocument,
+    GetFinishedDocument,
+    GetOriginalDocument,
+    GetPageImage,
+)
 from services.common.refusals import RefusalCode
 from services.common.store import UnitOfWork
-from services.common.views import DocumentView, FinishedDocumentView, PageImageView, PageView
+from services.common.views import (
+    DocumentView,
+    FinishedDocumentView,
+    PageImageView,
+    PageView,
+    StoredPdfView,
+)
+from services.document.certificate_pages import certificate_pages
 from services.document.inspection import InvalidPdf, inspect_pdf
 from services.document.model import Document
 from services.document.rendering import SIZES, render_page_png
@@ -99,4 +113,30 @@ class DocumentHandlers:
             raise Refused(RefusalCode.not_finished)
         return FinishedDocumentView(
             blob_id=copy.blob_id, sha256=copy.sha256, filename=document.filename
+        )
+
+    async def original(self, q: GetOriginalDocument, uow: UnitOfWork) -> StoredPdfView:
+        document = await DocumentRepository(uow).get(q.tenant_id, q.document_id)
+        return StoredPdfView(
+            blob_id=document.blob_id, sha256=document.sha256, filename=document.filename
+        )
+
+    async def certificate(self, q: GetAuditCertificate, uow: UnitOfWork) -> StoredPdfView:
+        """Cut from the finished copy at the first ask and kept, like page renders: the
+        very pages the signed PDF carries, not a second rendering that could differ."""
+        repo = DocumentRepository(uow)
+        document = await repo.get(q.tenant_id, q.document_id)
+        copy = document.finished_copy(q.envelope_id)
+        if copy is None:
+            raise Refused(RefusalCode.not_finished)
+        if copy.certificate_blob_id is None or copy.certificate_sha256 is None:
+            finished = await self._blobs.get(copy.blob_id)
+            pdf = await asyncio.to_thread(certificate_pages, finished, len(document.pages))
+            blob_id = await self._blobs.put(pdf)
+            document.record_certificate(q.envelope_id, blob_id, hashlib.sha256(pdf).hexdigest())
+            repo.save(document)
+        return StoredPdfView(
+            blob_id=copy.certificate_blob_id or "",
+            sha256=copy.certificate_sha256 or "",
+            filename=document.filename,
         )

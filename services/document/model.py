@@ -18,6 +18,9 @@ class FinishedCopy(BaseModel):
     blob_id: str
     sha256: str
     finalized_at: datetime
+    certificate_blob_id: str | None = None
+    """The audit certificate's pages as a PDF of their own, once asked for."""
+    certificate_sha256: str | None = None
 
 
 class Document(BaseModel):
@@ -108,6 +111,10 @@ class Document(BaseModel):
             return self.finished.get(envelope_id)
         copies = sorted(self.finished.values(), key=lambda c: c.finalized_at)
         return copies[-1] if copies else None
+
+    def record_certificate(self, envelope_id: str, blob_id: str, sha256: str) -> None:
+        copy = self.finished[envelope_id]
+        copy.certificate_blob_id, copy.certificate_sha256 = blob_id, sha256
 
     def finalize(self, envelope_id: str, blob_id: str, sha256: str, now: datetime) -> bool:
         """Record the envelope's finished PDF; False (and nothing changes) if it already

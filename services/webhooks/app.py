@@ -21,6 +21,7 @@ from services.common.messages import Event
 from services.common.queries import ListDeliveries, ListWebhooks
 from services.common.retry import DelayedRetry
 from services.common.runtime import ServiceRuntime
+from services.webhooks.destinations import networks
 from services.webhooks.handlers import WebhookHandlers
 from services.webhooks.model import EVENT_TYPES
 from services.webhooks.repository import COLLECTIONS
@@ -51,12 +52,14 @@ def public_event(name: str) -> type[Event]:
 
 runtime = ServiceRuntime("webhooks", COLLECTIONS)
 settings = runtime.settings
-sender = Sender(settings.webhook_timeout)
+allowed = networks(settings.webhook_allowed_networks)
+sender = Sender(settings.webhook_timeout, allowed)
 handlers = WebhookHandlers(
     runtime.in_unit_of_work,
     sender,
     new_secret,
     timedelta(hours=settings.webhook_secret_overlap_hours),
+    allowed,
 )
 
 runtime.answer(

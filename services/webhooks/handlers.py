@@ -7,7 +7,7 @@ retries on its own, so a receiver that is down or hangs never holds back another
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ from services.common.views import (
     WebhookListView,
     WebhookView,
 )
+from services.webhooks.destinations import Network
+from services.webhooks.guard import check_url
 from services.webhooks.model import Attempt, Delivery, Subscription
 from services.webhooks.repository import WebhookRepository
 from services.webhooks.sender import Sender
@@ -75,15 +77,19 @@ class WebhookHandlers:
         sender: Sender,
         new_secret: Callable[[], str],
         secret_overlap: timedelta,
+        allowed: Sequence[Network] = (),
     ) -> None:
         self._uow = in_unit_of_work
         self._sender = sender
         self._new_secret = new_secret
         self._overlap = secret_overlap
+        self._allowed = tuple(allowed)
 
     # -- subscriptions -------------------------------------------------------------------
 
     async def create(self, c: CreateWebhook, uow: UnitOfWork) -> WebhookView:
+        """A URL whose host resolves to an internal address is refused now (SSRF); each
+        delivery checks again as it connects."""
         sub = Subscription.create(
             id="wh_" + new_id(),
             tenant_id=c.tenant_id,
@@ -93,6 +99,12 @@ class WebhookHandlers:
             secret=self._new_secret(),
             now=utcnow(),
         )
+        if forbidden := await check_url(sub.url, self._allowed):
+            raise Refused(
+                RefusalCode.webhook_url_forbidden,
+                reason=forbidden.reason,
+                address=forbidden.address,
+            )
         WebhookRepository(uow).save_subscription(sub)
         return webhook_view(sub, with_secret=True)
 

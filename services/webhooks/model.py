@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from services.common.messages import Refused
 from services.common.refusals import RefusalCode
+from services.webhooks.destinations import url_problem
 
 EVENT_TYPES = (
     "envelope.sent",
@@ -59,8 +60,8 @@ class Subscription(BaseModel):
         secret: str,
         now: datetime,
     ) -> "Subscription":
-        if not url.startswith(("http://", "https://")) or len(url) > 2000 or " " in url:
-            raise Refused(RefusalCode.invalid_webhook_url)
+        if reason := url_problem(url):
+            raise Refused(RefusalCode.invalid_webhook_url, reason=reason)
         unknown = [e for e in events if e not in EVENT_TYPES]
         if unknown or not events:
             raise Refused(RefusalCode.invalid_event_types, allowed=", ".join(EVENT_TYPES))

@@ -1,22 +1,28 @@
-"""One POST of a delivery, bounded by a timeout so a hanging receiver holds one slot only."""
+"""One POST of a delivery, bounded by a timeout so a hanging receiver holds one slot only,
+over connections that reach only public addresses (or the allowed networks)."""
 
 import asyncio
 import time
+from collections.abc import Sequence
 
 import httpx
 
 from services.common.messages import utcnow
 from services.webhooks import signatures
+from services.webhooks.destinations import Network
+from services.webhooks.guard import GuardedTransport
 from services.webhooks.model import Attempt
 
 
 class Sender:
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, allowed: Sequence[Network] = ()) -> None:
         self._timeout = timeout
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout),
             follow_redirects=False,
+            trust_env=False,
             headers={"user-agent": "Shomei-Webhooks/1"},
+            transport=GuardedTransport(allowed),
         )
 
     async def post(self, url: str, secrets: list[str], msg_id: str, body: str) -> Attempt:

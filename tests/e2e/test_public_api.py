@@ -89,6 +89,42 @@ async def test_the_same_key_with_another_body_or_endpoint_is_refused(stack):
         assert again.status_code == 201 and again.json()["id"] != first.json()["id"]
 
 
+async def test_cancel_and_rerequest_retried_with_their_key_get_the_first_answer_d4(stack):
+    headers = bearer(create_tenant(stack, f"retry-{stack.port}", "再送不動産"))
+    async with httpx.AsyncClient(base_url=stack.url, headers=headers, timeout=30) as http:
+        document_id = await upload(http, {})
+        body = {**envelope_body(document_id, "再依頼の契約", f"r-{stack.port}@example.jp")}
+        created = await http.post("/api/v1/envelopes", json={**body, "send": True})
+        assert created.status_code == 201, created.text
+        envelope_id = created.json()["id"]
+        party_id = created.json()["parties"][0]["id"]
+
+        path = f"/api/v1/envelopes/{envelope_id}/rerequest"
+        again = {"parties": [{"party_id": party_id, "email": f"r2-{stack.port}@example.jp"}]}
+        keyed = {"Idempotency-Key": f"rerequest-{stack.port}"}
+        first = await http.post(path, json=again, headers=keyed)
+        assert first.status_code == 200, first.text
+        retry = await http.post(path, json=again, headers=keyed)
+        assert retry.status_code == 200 and retry.json() == first.json()
+        assert retry.headers["idempotent-replayed"] == "true"
+        unkeyed = await http.post(path, json=again)
+        assert unkeyed.status_code == 429, "run again, it would be too soon: the retry was not"
+        assert unkeyed.json()["code"] == "rerequest_too_soon"
+        other = await http.post(path, json={"parties": [{"party_id": party_id}]}, headers=keyed)
+        assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+
+        path = f"/api/v1/envelopes/{envelope_id}/cancel"
+        keyed = {"Idempotency-Key": f"cancel-{stack.port}"}
+        reason = {"reason": "条件変更のため"}
+        first = await http.post(path, json=reason, headers=keyed)
+        assert first.status_code == 200 and first.json()["status"] == "cancelled", first.text
+        retry = await http.post(path, json=reason, headers=keyed)
+        assert retry.status_code == 200 and retry.json() == first.json()
+        assert retry.headers["idempotent-replayed"] == "true"
+        unkeyed = await http.post(path, json=reason)
+        assert unkeyed.status_code == 409 and unkeyed.json()["code"] == "envelope_closed"
+
+
 async def raw_post(stack, path: str, headers: dict[str, str], declared: int) -> tuple[int, dict]:  # type: ignore[no-untyped-def]
     """Declare a huge body, send a few bytes of it, and read the answer."""
     host, port = "127.0.0.1", stack.port

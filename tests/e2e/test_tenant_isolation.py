@@ -1,5 +1,6 @@
 """Tenants are isolated: no API key of one agency reaches another's
-documents, envelopes, downloads or page images, on every API endpoint."""
+documents, envelopes, their files, messages, page images, webhooks or keys, on every API
+endpoint that names one."""
 
 import httpx
 import pytest
@@ -32,12 +33,24 @@ async def test_another_agency_sees_nothing_of_ours_on_any_endpoint(stack):
             },
         )
         envelope_id = created.json()["id"]
+        party_id = created.json()["parties"][0]["id"]
 
         attempts = [
             ("GET", f"/api/v1/documents/{document_id}", None),
             ("GET", f"/api/v1/envelopes/{envelope_id}", None),
             ("POST", f"/api/v1/envelopes/{envelope_id}/send", None),
+            ("POST", f"/api/v1/envelopes/{envelope_id}/cancel", {"reason": "乗っ取り"}),
+            (
+                "POST",
+                f"/api/v1/envelopes/{envelope_id}/rerequest",
+                {"parties": [{"party_id": party_id, "email": "x@example.jp"}]},
+            ),
+            ("PUT", f"/api/v1/envelopes/{envelope_id}/document-info", {"amount": 1}),
+            ("GET", f"/api/v1/envelopes/{envelope_id}/messages", None),
             ("GET", f"/api/v1/envelopes/{envelope_id}/download", None),
+            ("GET", f"/api/v1/envelopes/{envelope_id}/certificate", None),
+            ("GET", f"/api/v1/envelopes/{envelope_id}/original", None),
+            ("GET", f"/api/v1/documents/{document_id}/original", None),
             ("GET", f"/api/v1/documents/{document_id}/pages/1", None),
             (
                 "POST",

@@ -138,18 +138,40 @@ async def test_a_rotated_secret_and_the_previous_one_both_sign_and_a_delivery_ca
         assert gone.status_code == 404 and gone.json()["code"] == "webhook_not_found"
 
 
+FORBIDDEN = [
+    ("ftp://x.example/h", "invalid_webhook_url", "scheme"),
+    ("file:///etc/passwd", "invalid_webhook_url", "scheme"),
+    ("https://user:pw@x.example/h", "invalid_webhook_url", "credentials"),
+    ("https://x.example:99999/h", "invalid_webhook_url", "malformed"),
+    ("http://10.0.0.5/h", "webhook_url_forbidden", "private"),
+    ("http://192.168.1.10:8080/h", "webhook_url_forbidden", "private"),
+    ("http://169.254.169.254/latest/meta-data/", "webhook_url_forbidden", "metadata"),
+    ("http://169.254.1.1/h", "webhook_url_forbidden", "link_local"),
+    ("http://[::1]:8080/h", "webhook_url_forbidden", "loopback"),
+    ("http://[::ffff:10.0.0.1]/h", "webhook_url_forbidden", "private"),
+    ("http://0x0a000001/h", "webhook_url_forbidden", "private"),
+    ("http://0.0.0.0:8080/h", "webhook_url_forbidden", "reserved"),
+]
+"""The test stack allows 127.0.0.0/8 for its receivers, nothing else."""
+
+
 async def test_a_subscription_is_refused_with_a_problem_for_a_bad_url_or_event(stack):
     headers = bearer(stack.api_key)
     async with httpx.AsyncClient(base_url=stack.url, timeout=30) as http:
-        bad_url = await http.post(
-            "/api/v1/webhooks",
-            headers=headers,
-            json={"url": "ftp://x.example/h", "events": ["envelope.sent"]},
-        )
-        assert bad_url.status_code == 422 and bad_url.json()["code"] == "invalid_webhook_url"
+        for url, code, reason in FORBIDDEN:
+            refused = await http.post(
+                "/api/v1/webhooks",
+                headers=headers,
+                json={"url": url, "events": ["envelope.sent"]},
+            )
+            assert refused.status_code == 422, (url, refused.text)
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert (refused.json()["code"], refused.json()["params"]["reason"]) == (code, reason)
         bad_event = await http.post(
             "/api/v1/webhooks",
             headers=headers,
             json={"url": "https://x.example/h", "events": ["envelope.exploded"]},
         )
         assert bad_event.status_code == 422 and bad_event.json()["code"] == "invalid_event_types"
+        listed = (await http.get("/api/v1/webhooks", headers=headers)).json()["items"]
+        assert not any(w["url"] == url for w in listed for url, _, _ in FORBIDDEN)

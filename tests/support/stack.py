@@ -59,6 +59,7 @@ class Stack:
             "SHOMEI_WEBHOOK_RETRY_DELAYS": "[0.5, 1, 2, 4]",
             "SHOMEI_RATE_LIMIT_PER_KEY": "100000",
             "SHOMEI_RATE_LIMIT_PER_TENANT": "100000",
+            "SHOMEI_WEBHOOK_ALLOWED_NETWORKS": "127.0.0.0/8",
             **(extra_env or {}),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}

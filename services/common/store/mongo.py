@@ -381,6 +381,19 @@ class MongoStore:
         async with self._lock:
             await self._db[OUTBOX].delete_many({"_id": {"$in": list(ids)}})
 
+    async def delete_expired(
+        self, collection: str, field: str, before: Any, limit: int = 500
+    ) -> int:
+        coll = self.collection(collection)
+        table = self._db[coll.name]
+        expired = {coll.searched(field): {"$lt": before}}
+        ids = [doc["_id"] async for doc in table.find(expired, {"_id": 1}).limit(int(limit))]
+        if not ids:
+            return 0
+        async with self._lock:
+            result = await table.delete_many({"_id": {"$in": ids}, **expired})
+        return result.deleted_count
+
     # -- idempotency keys ----------------------------------------------------------------
 
     async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:

@@ -31,6 +31,12 @@ class Collection:
     def searchable(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.indexed, *self.unique)))
 
+    def searched(self, field: str) -> str:
+        """`field`, when it may be searched on; UndeclaredField otherwise."""
+        if field not in self.searchable():
+            raise UndeclaredField(f"{self.name}.{field} is not a declared indexed field")
+        return field
+
 
 @dataclass(frozen=True)
 class OutboxMessage:
@@ -157,6 +163,13 @@ class Store(Protocol):
         """
 
     async def mark_relayed(self, ids: Sequence[str]) -> None: ...
+
+    async def delete_expired(
+        self, collection: str, field: str, before: Any, limit: int = 500
+    ) -> int:
+        """Delete up to `limit` documents whose indexed `field` lies below `before`; how
+        many. For records with a lifetime (kept answers, counters), never for aggregates:
+        a save racing the delete meets a version conflict and writes the record anew."""
 
     async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
         """Atomically take `key` for one run, or say how its first run went.

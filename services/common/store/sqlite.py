@@ -399,6 +399,19 @@ class SqliteStore:
         async with self._transaction() as db:
             await db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
 
+    async def delete_expired(
+        self, collection: str, field: str, before: Any, limit: int = 500
+    ) -> int:
+        coll = self.collection(collection)
+        table, column = _ident(coll.name), _ident(coll.searched(field))
+        async with self._transaction() as db:
+            cur = await db.execute(
+                f"DELETE FROM {table} WHERE id IN"
+                f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)",
+                (_column_value(before), int(limit)),
+            )
+        return cur.rowcount
+
     # -- idempotency keys ----------------------------------------------------------------
 
     async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:

@@ -440,3 +440,19 @@ async def test_two_stores_on_one_location_behave_like_two_processes(
     await asyncio.gather(*(create(store if n % 2 else other, n) for n in range(6)))
     async with store.unit_of_work() as uow:
         assert await uow.count("contracts", {"status": "draft"}) == 6
+
+
+async def test_delete_expired_removes_a_bounded_batch_below_the_cutoff_only(store: Store) -> None:
+    await insert(
+        store,
+        *(contract(f"old{i}", created=f"2026-01-0{i + 1}") for i in range(5)),
+        contract("new", created="2026-06-01"),
+        contract("undated"),
+    )
+    assert await store.delete_expired("contracts", "created", "2026-03-01", limit=3) == 3
+    assert await store.delete_expired("contracts", "created", "2026-03-01") == 2
+    assert await store.delete_expired("contracts", "created", "2026-03-01") == 0
+    async with store.unit_of_work() as uow:
+        assert {d["id"] for d in await uow.find("contracts", {})} == {"new", "undated"}
+    with pytest.raises(UndeclaredField):
+        await store.delete_expired("contracts", "title", "x")

@@ -1,7 +1,8 @@
 """Idempotency records and rate counters in the gateway's store, on both engines, with two
-store connections standing for two gateway instances."""
+store connections standing for two gateway instances; expired ones swept."""
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from gateway.idempotency import COLLECTIONS as IDEMPOTENCY
 from gateway.idempotency import IdempotencyRecords, Outcome
 from gateway.ratelimit import COLLECTIONS as RATES
 from gateway.ratelimit import SHARDS, RateLimiter
+from gateway.sweep import BATCH, Sweeper, sweep_expired
 from services.common.store import Store, open_store
 
 
@@ -91,3 +93,59 @@ async def test_two_gateways_counting_at_once_keep_close_to_the_limit_and_exact_o
     assert [b.remaining for b in steady[:3]] == [29, 28, 27]
     tenant_bound = await limiters[1].hit({"key:b": 100, "tenant:t": 36}, now=later)
     assert tenant_bound.limit == 36 and tenant_bound.remaining == 0, "the agency's budget is shared"
+
+
+async def test_expired_idempotency_answers_and_rate_counters_are_swept_and_fresh_ones_kept(
+    two_gateways,
+):
+    store = two_gateways[0]
+    gone = IdempotencyRecords(store, 0, 60)
+    kept = IdempotencyRecords(store, 24, 60)
+    for i in range(3):
+        claim = await gone.claim("t", f"old-{i}", "POST /p")
+        await gone.finish(claim, "h", 201, [], b"{}")
+    fresh = await kept.claim("t", "new", "POST /p")
+    await kept.finish(fresh, "h", 201, [], b"{}")
+    limiter = RateLimiter(store, 60)
+    long_ago = time.time() - 3600
+    for _ in range(5):
+        await limiter.hit({"key:a": 10, "tenant:t": 10}, now=long_ago)
+    await limiter.hit({"key:a": 10, "tenant:t": 10})
+
+    async with store.unit_of_work() as uow:
+        counters_before = len(await uow.find("rate_counters", {}))
+    deleted = await sweep_expired(store)
+    async with store.unit_of_work() as uow:
+        records = [d["id"] for d in await uow.find("idempotency", {})]
+        counters = await uow.find("rate_counters", {})
+    assert records == [IdempotencyRecords.record_id("t", "new")]
+    assert {c["window_of"].split("@")[1] for c in counters} == {str(int(time.time() // 60) * 60)}, (
+        "only the current window's counters stay"
+    )
+    assert deleted == 3 + counters_before - len(counters)
+    assert await sweep_expired(store) == 0
+    replay = await kept.claim("t", "new", "POST /p")
+    assert replay.outcome is Outcome.replay, "a kept answer still answers"
+    assert (await gone.claim("t", "old-0", "POST /p")).outcome is Outcome.claimed
+
+
+async def test_each_gateway_sweeps_periodically_in_batches_while_it_runs(two_gateways):
+    store = two_gateways[1]
+    gone = IdempotencyRecords(store, 0, 60)
+    for i in range(BATCH + 20):
+        claim = await gone.claim("t", f"k{i}", "POST /p")
+        await gone.release(claim)
+    sweeper = Sweeper(store, every_seconds=0.05)
+    sweeper.start()
+    try:
+
+        async def emptied() -> None:
+            while True:
+                async with store.unit_of_work() as uow:
+                    if await uow.count("idempotency", {}) == 0:
+                        return
+                await asyncio.sleep(0.05)
+
+        await asyncio.wait_for(emptied(), 60)
+    finally:
+        await sweeper.stop()

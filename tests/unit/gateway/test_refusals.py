@@ -63,6 +63,7 @@ SAMPLE_PARAMS: dict[str, dict[str, str | int]] = {
     "seal_image_dimensions": {"min_px": 48, "max_px": 2400},
     "body_too_large": {"limit_kb": 1024},
     "invalid_event_types": {"allowed": "envelope.sent, party.signed"},
+    "webhook_url_forbidden": {"reason": "private", "address": "10.0.0.5"},
 }
 DERIVED = {"party_number": "party", "field_number": "field", "party_label": "party"}
 """`party_label` is the role and name (「借主 佐藤 一郎」) when given, else 送信先N."""
