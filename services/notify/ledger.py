@@ -131,9 +131,21 @@ class Ledger:
             n = notification(outcome.event)
             outcome.change(n, now)
             results.append(n.status)
-            report = early.get(outcome.provider_id or "")
-            if report is not None:
-                n.provider_reported(report["status"], report.get("error_code"), now)
+            if outcome.provider_id:
+                report = early.get(outcome.provider_id)
+                if report is not None and report.get("status"):
+                    n.provider_reported(report["status"], report.get("error_code"), now)
+                # a report being kept meanwhile writes the same record: one of the two
+                # transactions conflicts and reads again, so no report is lost between them
+                uow.save(
+                    EARLY_REPORTS,
+                    {
+                        "id": outcome.provider_id,
+                        "version": report["version"] if report else 0,
+                        "status": None,
+                        "error_code": None,
+                    },
+                )
             changed[n.id] = outcome.event.correlation_id
         for claim in claims:
             n = notification(claim.event)

@@ -30,7 +30,7 @@ from services.common.rpc import QueryClient
 from services.common.runtime import ServiceRuntime
 from services.common.settings import Settings
 from services.common.staging import stage
-from services.common.store import UnitOfWork
+from services.common.store import ConcurrencyConflict, UnitOfWork
 from services.notify.app import build
 from services.notify.handlers import NOTIFICATIONS, NotifyHandlers
 from services.notify.journal import SendJournal
@@ -404,3 +404,23 @@ async def test_provider_reports_move_an_sms_to_delivered_or_failed(
     assert after[ok.notification_id].status == "delivered"
     assert failed.status == "failed"
     assert "30003" in (after[gone.notification_id].reason or "")
+
+
+async def test_a_report_kept_while_the_sent_write_commits_is_read_again_not_lost_b4(
+    amqp_url, tmp_path, smtp, catcher
+):
+    """The provider's report and the "sent" write race: both write the provider id's
+    record, so the report's transaction conflicts and, read again, finds the SMS."""
+    async with notify(amqp_url, tmp_path, smtp, catcher) as n:
+        event = request("09055556666", channel="sms")
+        report = ReportSmsStatus(provider_id="SMrace", status="delivered")
+        with pytest.raises(ConcurrencyConflict):
+            async with n.runtime.store.unit_of_work() as uow:
+                assert (await n.handlers.sms_status(report, uow)).known is False
+                await n.handlers.ledger.record(
+                    event, lambda x, now: x.sent("SMrace", now), "SMrace"
+                )
+                await uow.commit()
+        again = await n.report(report)
+        assert (again.known, again.status) == (True, "delivered")
+        assert await n.status(event.notification_id) == "delivered"
