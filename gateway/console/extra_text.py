@@ -1,17 +1,6 @@
 """The words of the detail page's 送信状況 and 本人確認書類, and of the API連携 screens
 (API keys and webhooks for the agency's own systems), Japanese first and English (B5)."""
 
-WEBHOOK_EVENTS = (
-    "envelope.sent",
-    "party.signed",
-    "envelope.declined",
-    "envelope.completed",
-    "envelope.expired",
-    "envelope.cancelled",
-    "notification.failed",
-)
-"""The public events an agency's system may subscribe to, in the order staff read them."""
-
 JA: dict[str, str] = {
     "messages_unavailable": (
         "送信状況を取得できませんでした。しばらくしてからページを再読み込みしてください。"
@@ -21,6 +10,7 @@ JA: dict[str, str] = {
     "channel_sms": "SMS",
     "attempts": "{n} 回試行",
     "identity_documents": "本人確認書類",
+    "act_identity_attached": "本人確認書類の提出",
     "identity_none": "未提出",
     "identity_attached": "提出済み。",
     "identity_needs_right": "本人確認書類を見るにはダウンロードの権限が必要です。",
@@ -43,6 +33,7 @@ JA: dict[str, str] = {
     "key_not_found": "このAPIキーは見つかりません。",
     "revoke_confirm": "このAPIキーを無効にしますか？ 元に戻せません。",
     "webhook_url": "通知先URL",
+    "webhook_created_at": "登録日時",
     "webhook_url_help": "https:// で始まる、自社システムの受信用URLを入力してください。",
     "webhook_url_invalid": "http:// または https:// で始まるURLを入力してください。",
     "webhook_note_too_long": "200 文字以内で入力してください。",
@@ -80,6 +71,7 @@ EN: dict[str, str] = {
     "channel_sms": "SMS",
     "attempts": "{n} tries",
     "identity_documents": "ID documents",
+    "act_identity_attached": "ID documents attached",
     "identity_none": "Not attached yet",
     "identity_attached": "Attached.",
     "identity_needs_right": "Viewing ID documents needs the download right.",
@@ -101,6 +93,7 @@ EN: dict[str, str] = {
     "key_not_found": "This API key was not found.",
     "revoke_confirm": "Revoke this API key? This cannot be undone.",
     "webhook_url": "URL",
+    "webhook_created_at": "Added",
     "webhook_url_help": "Your system's receiving URL, starting with https://.",
     "webhook_url_invalid": "Enter a URL starting with http:// or https://.",
     "webhook_note_too_long": "Use 200 characters or fewer.",

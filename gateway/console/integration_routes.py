@@ -11,7 +11,6 @@ from pydantic import ValidationError
 
 from gateway.api import keys as keys_api
 from gateway.api import webhooks as webhooks_api
-from gateway.console.extra_text import WEBHOOK_EVENTS
 from gateway.console.text import TEXTS
 from gateway.console.web import (
     SessionDep,
@@ -26,6 +25,7 @@ from gateway.console.web import (
 from gateway.refusals import GatewayCode, Problem
 from gateway.staff import Session
 from gateway.tenants import SCOPES
+from services.common.events import PUBLIC_EVENT_TYPES
 from services.common.refusals import RefusalCode
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
@@ -40,6 +40,11 @@ FIELD_MESSAGES = {
     "description": "webhook_note_too_long",
 }
 """A field the API's request model refused, worded for the form beside it."""
+REFUSED_FIELDS = {
+    RefusalCode.invalid_webhook_url: "url",
+    RefusalCode.invalid_event_types: "events",
+}
+"""The webhooks service's refusals of a subscription, by the field at fault."""
 
 
 def _field_errors(exc: ValidationError, language: str) -> dict[str, str]:
@@ -67,7 +72,7 @@ async def _page(request: Request, session: Session, status: int = 200, **ctx: An
         keys=keys.items,
         hooks=hooks.items,
         scopes=SCOPES,
-        events=WEBHOOK_EVENTS,
+        events=PUBLIC_EVENT_TYPES,
         **ctx,
     )
 
@@ -139,17 +144,16 @@ async def create_webhook(
         )
     except ValidationError as exc:
         errors = _field_errors(exc, lang(request))
-    if not errors and any(e not in WEBHOOK_EVENTS for e in form["events"]):
-        errors["events"] = TEXTS[lang(request)]["choose_event"]
     if not errors:
         try:
             made = await webhooks_api.create_webhook(
                 body, await tenant_of(request, session), backends(request)
             )
         except Problem as problem:
-            if problem.code != RefusalCode.invalid_webhook_url:
+            field = REFUSED_FIELDS.get(problem.code)
+            if field is None:
                 raise
-            errors["url"] = TEXTS[lang(request)]["webhook_url_invalid"]
+            errors[field] = TEXTS[lang(request)][FIELD_MESSAGES[field]]
     if errors:
         return await _page(request, session, 422, hook_errors=errors, hook_form=form)
     notice = TEXTS[lang(request)]["webhook_created"]
