@@ -441,7 +441,7 @@ async def test_an_admin_issues_an_api_key_and_a_webhook_and_follows_its_deliveri
     await shoot(page, "detail-delivery-failed")
 
 
-async def test_the_english_switch_B5(stack, desk):
+async def test_the_english_switch_B5(stack, desk, state):
     page = await desk.new_page()
     await login(page, stack.url, DEMO_LOGIN, demo_password(stack.api_key))
     await page.locator("[data-test=lang]").click()
@@ -451,6 +451,13 @@ async def test_the_english_switch_B5(stack, desk):
     await shoot(page, "dashboard-en")
     await page.get_by_role("link", name="Documents").click()
     await shoot(page, "documents-en")
+    await page.goto(state["envelope_url"])
+    assert "Mails and SMS" in await page.locator("#messages").inner_text()
+    assert "ID documents" in await page.locator("[data-test=parties]").inner_text()
+    await shoot(page, "detail-en")
+    await page.goto(stack.url + "/console/admin/integrations")
+    assert "API keys and webhooks" in await page.locator("h1").inner_text()
+    await shoot(page, "integrations-en")
     await page.locator("[data-test=lang]").click()
     await page.wait_for_load_state()
     assert "署名ステータス" in await page.content() or "文書管理" in await page.content()
