@@ -123,7 +123,7 @@ async def test_an_admin_makes_lists_and_revokes_api_keys_shown_once_A4_B1(stack,
             "/console/admin/keys", data={"csrf": own, "name": "x", "scopes": "read"}
         )
         assert made_by_sender.status_code == 403 and "権限がありません" in made_by_sender.text
-        assert "API連携" not in (await sender.get("/console/")).text
+        assert "/console/admin/integrations" not in (await sender.get("/console/")).text
     finally:
         await sender.aclose()
 
@@ -156,7 +156,8 @@ async def test_an_admin_registers_rotates_and_deletes_webhooks_and_sees_deliveri
     first = re.search(r'data-test="webhook-secret">(whsec_[^<]+)<', made.text).group(1)
     listed = await http.get("/console/admin/integrations")
     assert "http://127.0.0.1:9/shomei-hook" in listed.text and first not in listed.text
-    hook_id = re.search(r'data-webhook="([^"]+)"', listed.text).group(1)
+    hook_id = re.search(r'data-webhook="([^"]+)">\s*<td class="url">[^<]*shomei-hook', listed.text)
+    hook_id = hook_id.group(1)
 
     rotated = await http.post(f"/console/admin/webhooks/{hook_id}/rotate", data={"csrf": csrf})
     second = re.search(r'data-test="webhook-secret">(whsec_[^<]+)<', rotated.text).group(1)
