@@ -55,7 +55,8 @@ async def envelope_with_photo(stack: Stack, catcher: Catcher) -> tuple[str, str]
     photo = signer.jpeg(2_000_000)
     async with httpx.AsyncClient(timeout=60) as phone:
         files = {"img_passport_page": ("p.jpg", photo, "image/jpeg")}
-        (await signer.post(phone, link, "identity", {}, files=files)).raise_for_status()
+        attached = await signer.post(phone, link, "identity", {}, files=files)
+        assert attached.status_code == 303, attached.text
     detail = f"/console/documents/{envelope['id']}"
     party = envelope["parties"][0]["id"]
     return detail, f"{detail}/identity/{party}/passport/page"
