@@ -2,6 +2,7 @@
 preview and download (D5). Every read names the staff user's agency, so another agency's
 envelope is simply not found."""
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from urllib.parse import quote, urlencode
@@ -24,6 +25,7 @@ from gateway.console.web import (
 )
 from gateway.refusals import GatewayCode, Problem
 from services.common.commands import CancelEnvelope, ReRequest, ReRequestParty
+from services.common.notifications import EnvelopeMessages, ListEnvelopeMessages
 from services.common.queries import (
     GetDashboard,
     GetDocument,
@@ -148,8 +150,10 @@ async def documents(
 async def _detail(
     request: Request, session: SessionDep, envelope_id: str, status: int = 200, **ctx: object
 ) -> Response:
-    envelope = await backends(request).ask(
-        "signing", GetEnvelope(tenant_id=session.user.tenant_id, envelope_id=envelope_id)
+    tenant_id = session.user.tenant_id
+    envelope, messages = await asyncio.gather(
+        backends(request).ask("signing", GetEnvelope(tenant_id=tenant_id, envelope_id=envelope_id)),
+        _messages(request, tenant_id, envelope_id),
     )
     names = {p.id: p.name for p in envelope.parties}
     return render(
@@ -161,8 +165,22 @@ async def _detail(
         envelope=envelope,
         names=names,
         type_label=await _type_label(request, envelope.contract_type),
+        messages=messages,
         **ctx,
     )
+
+
+async def _messages(request: Request, tenant_id: str, envelope_id: str) -> EnvelopeMessages | None:
+    """送信状況 (B4), asked beside the envelope; None when notify does not answer, so the
+    rest of the page still shows. Another agency's envelope lists nothing."""
+    try:
+        return await backends(request).ask(
+            "notify", ListEnvelopeMessages(tenant_id=tenant_id, envelope_id=envelope_id)
+        )
+    except Problem as problem:
+        if problem.status < 500:
+            raise
+        return None
 
 
 async def _type_label(request: Request, contract_type: str) -> str:

@@ -3,7 +3,14 @@
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
-from gateway.console import admin_routes, auth_routes, document_routes, send_routes
+from gateway.console import (
+    admin_routes,
+    auth_routes,
+    document_routes,
+    identity_routes,
+    integration_routes,
+    send_routes,
+)
 from gateway.console.demo import DEMO_LOGIN, demo_password
 from gateway.console.mailer import AccountMailer
 from gateway.console.web import AttemptLimiter, Stop
@@ -14,7 +21,14 @@ from services.common.store import Store
 
 
 def install(app: FastAPI) -> None:
-    for module in (auth_routes, send_routes, document_routes, admin_routes):
+    for module in (
+        auth_routes,
+        send_routes,
+        document_routes,
+        identity_routes,
+        admin_routes,
+        integration_routes,
+    ):
         app.include_router(module.router)
 
     @app.exception_handler(Stop)

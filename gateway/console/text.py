@@ -6,6 +6,8 @@ labels and the console's own messages.
 
 from typing import Literal
 
+from gateway.console import extra_text
+
 Lang = Literal["ja", "en"]
 
 JA: dict[str, str] = {
@@ -103,7 +105,7 @@ JA: dict[str, str] = {
     "status": "状態",
     "user_deactivated": "ユーザーを無効にしました。",
     "lang_switch": "English",
-    "deliveries": "送信履歴（メール・SMS）",
+    "deliveries": "送信状況（メール・SMS）",
     "delivery_to": "宛先",
     "delivery_kind": "種類",
     "delivery_channel": "手段",
@@ -481,4 +483,4 @@ EN: dict[str, str] = {
     "ct_other": "Other contracts (management, construction …)",
 }
 
-TEXTS: dict[Lang, dict[str, str]] = {"ja": JA, "en": EN}
+TEXTS: dict[Lang, dict[str, str]] = {"ja": JA | extra_text.JA, "en": EN | extra_text.EN}

@@ -14,6 +14,7 @@ from services.common.notifications import Locale, NotificationParams
 from services.common.values import Channel, FieldType, PartyKind, PartyRole, Placement
 
 __all__ = [
+    "PUBLIC_EVENT_TYPES",
     "AuditEventRecord",
     "AuditPartyRecord",
     "DocumentFinalizeFailed",
@@ -345,3 +346,19 @@ class WebhookDeliveryRequested(Event):
     name: ClassVar[str] = "webhook.delivery_requested"
     delivery_id: str
     """The delivery: its `webhook-id`."""
+
+
+PUBLIC_EVENT_TYPES: tuple[str, ...] = tuple(
+    event.name
+    for event in (
+        EnvelopeSent,
+        PartySigned,
+        EnvelopeDeclined,
+        EnvelopeCompleted,
+        EnvelopeExpired,
+        EnvelopeCancelled,
+        NotificationFailed,
+    )
+)
+"""The events an agency's system may subscribe to by webhook (B1), in the order staff read
+them."""

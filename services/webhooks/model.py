@@ -12,19 +12,12 @@ from typing import Literal
 
 from pydantic import BaseModel
 
+from services.common.events import PUBLIC_EVENT_TYPES
 from services.common.messages import Refused
 from services.common.refusals import RefusalCode
 from services.webhooks.destinations import url_problem
 
-EVENT_TYPES = (
-    "envelope.sent",
-    "party.signed",
-    "envelope.declined",
-    "envelope.completed",
-    "envelope.expired",
-    "envelope.cancelled",
-    "notification.failed",
-)
+EVENT_TYPES = PUBLIC_EVENT_TYPES
 """Public events an agency may subscribe to."""
 KEPT_ATTEMPTS = 50
 DeliveryStatus = Literal["pending", "retrying", "succeeded", "failed"]

@@ -1,7 +1,9 @@
 """The staff console in a real browser against the real stack (A1–A4, S1–S16, D1–D5, B3,
 B5): first login and password change, an admin creating a sender, the whole wizard for a
 rental contract with guarantor with boxes dragged onto two pages, the list and detail after
-two parties sign, a re-request with a corrected address, download rights, English.
+two parties sign on a phone through the signer pages (the links in the caught mails, the
+tenant's licence photos included), a re-request with a corrected address whose new link the
+landlord signs the same way, download rights, English.
 
 Screenshots of every screen land in `test-artifacts/console/` at desktop and tablet widths.
 """
@@ -18,8 +20,7 @@ from playwright.async_api import Browser, BrowserContext, CDPSession, Page
 from pypdf import PdfReader, PdfWriter
 
 from gateway.console.demo import DEMO_LOGIN, demo_password
-from services.common.commands import DrawSeal, OpenSignerLink, SignAsParty, VerifyAccessCode
-from services.common.rpc import QueryClient
+from tests.browser.test_signer_pages import card_photo
 from tests.support.pdfs import lease_pdf
 
 pytestmark = pytest.mark.e2e
@@ -67,38 +68,37 @@ async def signer_link(inbox: Any, to: str, channel: str = "email", after: int = 
     return re.search(r"https?://\S+/s/[A-Za-z0-9_\-]+", body).group(0)
 
 
-async def sign(
-    stack: Any, link: str, code: str | None = None, texts: dict[str, str] | None = None
+async def sign_on_phone(
+    phone: BrowserContext,
+    link: str,
+    code: str | None = None,
+    texts: dict[str, str] | None = None,
+    photos: dict[str, Path] | None = None,
 ) -> None:
-    """A party signs through the signing service itself, as the signer pages do: open the
-    link, give the access code, draw the seal, sign (the console is the subject here)."""
-    token = link.rsplit("/", 1)[1]
-    client = QueryClient(stack.amqp_url, 30)
-    await client.connect()
-    try:
-        view = await client.ask("signing", OpenSignerLink(token=token))
-        session = None
-        if code:
-            checked = await client.ask("signing", VerifyAccessCode(token=token, code=code))
-            assert checked.granted
-            session = checked.session
-        seal = await client.ask(
-            "seal",
-            DrawSeal(tenant_id=view.tenant_id, name=view.party.name, party_kind=view.party.kind),
-        )
-        by_label = {f.label: f.id for f in view.fields if f.type == "text"}
-        signed = await client.ask(
-            "signing",
-            SignAsParty(
-                token=token,
-                session=session,
-                seal_blob_id=seal.blob_id,
-                texts={by_label[k]: v for k, v in (texts or {}).items()},
-            ),
-        )
-        assert signed.party.status == "signed"
-    finally:
-        await client.close()
+    """A party signs on the signer pages, as on a phone: opens the mailed link, gives the
+    access code, photographs the ID documents asked for, fills its texts, taps each seal
+    box, agrees to the electronic signature and signs."""
+    page = await phone.new_page()
+    await page.goto(link)
+    if code:
+        await page.get_by_label("アクセスコード").fill(code)
+        await page.get_by_role("button", name="次へ").click()
+    if photos:
+        await page.wait_for_selector("text=本人確認書類の提出")
+        for label, photo in photos.items():
+            await page.get_by_label(label).set_input_files(photo)
+        await page.get_by_role("button", name="この写真で提出する").click()
+    await page.wait_for_selector("#sign")
+    for label, value in (texts or {}).items():
+        await page.locator(f'input[data-label="{label}"]').fill(value)
+    for seal in await page.locator(".box-signature").all():
+        await seal.scroll_into_view_if_needed()
+        await seal.tap()
+        assert await seal.get_attribute("aria-pressed") == "true"
+    await page.get_by_label("上記を理解し、電子署名することに同意します").check()
+    await page.locator("#sign").click()
+    await page.wait_for_selector("text=署名が完了しました")
+    await page.close()
 
 
 async def drag_tile(page: Page, tile: str, page_no: int, fx: float, fy: float) -> None:
@@ -207,6 +207,8 @@ async def test_the_wizard_sends_a_rental_contract_with_guarantor_S1_S16_B3(
     await tenant.locator('[data-k="access_code_on"]').check()
     await tenant.locator('[data-k="access_code"]').fill("19850505")
     await tenant.locator('[data-k="access_code_hint"]').fill("生年月日（西暦8桁）")
+    await tenant.locator('[data-k="docs_on"]').check()
+    assert await tenant.locator('[data-doc="drivers_license"]').is_checked()
     await tenant.locator('[data-k="name"]').fill("佐藤 一郎")
     await tenant.locator('[data-k="email"]').fill("tenant@example.jp")
     await tenant.locator('[data-k="phone"]').fill("090-1234")
@@ -285,11 +287,16 @@ async def test_the_wizard_sends_a_rental_contract_with_guarantor_S1_S16_B3(
     await inbox.wait_for("guarantor@example.jp", "email", 30)
 
 
-async def test_list_and_detail_after_two_parties_sign_and_a_re_request_D1_D2_D3_D4(
-    stack, inbox, browser, desk, state
+async def test_list_and_detail_after_two_parties_sign_on_their_phones_and_a_re_request_D1_D4(
+    stack, inbox, browser, desk, phone, state, tmp_path
 ):
-    await sign(stack, await signer_link(inbox, "tenant@example.jp"), code="19850505")
-    await sign(stack, await signer_link(inbox, "guarantor@example.jp"))
+    photos = {
+        "運転免許証（表面）": card_photo(tmp_path / "front.jpg", "運転免許証 表"),
+        "運転免許証（裏面）": card_photo(tmp_path / "back.jpg", "運転免許証 裏"),
+    }
+    tenant_link = await signer_link(inbox, "tenant@example.jp")
+    await sign_on_phone(phone, tenant_link, code="19850505", photos=photos)
+    await sign_on_phone(phone, await signer_link(inbox, "guarantor@example.jp"))
     await inbox.wait_for("landlord-typo@example.jp", "email", 60)
 
     page = await desk.new_page()
@@ -316,6 +323,13 @@ async def test_list_and_detail_after_two_parties_sign_and_a_re_request_D1_D2_D3_
     ]
     assert statuses.count("signed") == 2
     assert "署名" in await page.locator("[data-test=parties]").inner_text()
+    photo_links = page.locator("[data-test=id-photo]")
+    assert await photo_links.count() == 2
+    await page.wait_for_function(
+        "[...document.querySelectorAll('.id-photos img')].every(i => i.complete && i.naturalWidth)"
+    )
+    states = page.locator("[data-test=messages] [data-message-status]")
+    assert await states.count() >= 3
     await shoot(page, "detail-two-signed")
 
     row = page.locator("#rerequest tbody tr").filter(has_text="貸主")
@@ -325,7 +339,7 @@ async def test_list_and_detail_after_two_parties_sign_and_a_re_request_D1_D2_D3_
     assert "再依頼" in await page.locator("[role=status]").inner_text()
     await shoot(page, "detail-rerequested")
     link = await signer_link(inbox, "landlord@example.jp")
-    await sign(stack, link, texts={"現住所": "東京都千代田区1-1"})
+    await sign_on_phone(phone, link, texts={"現住所": "東京都千代田区1-1"})
 
 
 async def test_download_is_refused_without_the_right_and_allowed_with_it_D5_A4(
@@ -360,7 +374,74 @@ async def test_download_is_refused_without_the_right_and_allowed_with_it_D5_A4(
     await sender.close()
 
 
-async def test_the_english_switch_B5(stack, desk):
+async def test_an_admin_issues_an_api_key_and_a_webhook_and_follows_its_deliveries_A4_B1(
+    stack, desk, state
+):
+    page = await desk.new_page()
+    await login(page, stack.url, DEMO_LOGIN, demo_password(stack.api_key))
+    await page.get_by_role("link", name="API連携").click()
+    await page.get_by_role("button", name="APIキーを発行").click()
+    assert "入力してください" in await page.locator("#keys .field-error").inner_text()
+    await page.get_by_label("名前（利用するシステム）").fill("賃貸管理システム")
+    await page.get_by_role("button", name="APIキーを発行").click()
+    key = await page.locator("[data-test=api-key]").inner_text()
+    assert key.startswith("shm_") and "今だけ表示されます" in await page.content()
+    await shoot(page, "integrations-key-issued")
+
+    await page.get_by_label("通知先URL").fill("http://127.0.0.1:9/agency-hook")
+    await page.get_by_label("署名依頼の送信").check()
+    await page.get_by_label("メモ", exact=True).fill("基幹システムへの通知")
+    await page.get_by_role("button", name="Webhookを登録").click()
+    assert (await page.locator("[data-test=webhook-secret]").inner_text()).startswith("whsec_")
+    await shoot(page, "integrations-webhook-registered")
+    async with httpx.AsyncClient(
+        base_url=stack.url, headers={"Authorization": f"Bearer {key}"}, timeout=30
+    ) as api:
+        up = await api.post(
+            "/api/v1/documents", files={"file": ("k.pdf", lease_pdf(1), "application/pdf")}
+        )
+        sent = await api.post(
+            "/api/v1/envelopes",
+            json={
+                "title": "API連携の確認",
+                "document_id": up.json()["id"],
+                "send": True,
+                "parties": [
+                    {"name": "佐藤 一郎", "email": "apikey@example.jp"},
+                    {"name": "田中 次郎", "phone": "08000000000"},
+                ],
+                "fields": [
+                    {"party": i, "page": 1, "x": 99, "y": 99 + 80 * i, "width": 60, "height": 60}
+                    for i in range(2)
+                ],
+            },
+        )
+        assert sent.status_code == 201, sent.text
+    await (
+        page.locator("#webhooks tr", has_text="agency-hook")
+        .get_by_role("link", name="最近の配信")
+        .click()
+    )
+    for _ in range(200):
+        if await page.locator("[data-delivery-status]").count():
+            break
+        await page.wait_for_timeout(300)
+        await page.reload()
+    assert "署名依頼の送信" in await page.locator("[data-test=deliveries]").inner_text()
+    await shoot(page, "webhook-deliveries")
+
+    # B4: the SMS the provider could not deliver, with its reason, on the detail page
+    for _ in range(200):
+        await page.goto(f"{stack.url}/console/documents/{sent.json()['id']}")
+        if await page.locator('[data-message-status="failed"]').count():
+            break
+        await page.wait_for_timeout(300)
+    failed = page.locator('[data-message-status="failed"]')
+    assert "30003" in await failed.inner_text() and "080" in await failed.inner_text()
+    await shoot(page, "detail-delivery-failed")
+
+
+async def test_the_english_switch_B5(stack, desk, state):
     page = await desk.new_page()
     await login(page, stack.url, DEMO_LOGIN, demo_password(stack.api_key))
     await page.locator("[data-test=lang]").click()
@@ -370,6 +451,13 @@ async def test_the_english_switch_B5(stack, desk):
     await shoot(page, "dashboard-en")
     await page.get_by_role("link", name="Documents").click()
     await shoot(page, "documents-en")
+    await page.goto(state["envelope_url"])
+    assert "Mails and SMS" in await page.locator("#messages").inner_text()
+    assert "ID documents" in await page.locator("[data-test=parties]").inner_text()
+    await shoot(page, "detail-en")
+    await page.goto(stack.url + "/console/admin/integrations")
+    assert "API keys and webhooks" in await page.locator("h1").inner_text()
+    await shoot(page, "integrations-en")
     await page.locator("[data-test=lang]").click()
     await page.wait_for_load_state()
     assert "署名ステータス" in await page.content() or "文書管理" in await page.content()
@@ -388,6 +476,7 @@ async def test_every_screen_at_desktop_and_tablet_width(stack, browser, state, w
     for name, path in (
         ("documents", "/console/documents"),
         ("users", "/console/admin/users"),
+        ("integrations", "/console/admin/integrations"),
         ("upload", "/console/send"),
     ):
         await page.goto(stack.url + path)

@@ -3,33 +3,15 @@ field (or a problem document for the wizard's JSON), never a 500; sign-in locks 
 repeated failures; roles and agencies bound what a staff user sees (A1–A4, S1, D2, D5)."""
 
 import re
-import subprocess
-import sys
 
 import httpx
 import pytest
 
 from gateway.console.demo import DEMO_LOGIN, demo_password
+from tests.support.console import csrf_of, other_agency_admin, signed_in
 from tests.support.pdfs import lease_pdf
-from tests.support.stack import ROOT, create_tenant
 
 pytestmark = pytest.mark.e2e
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf" value="([^"]+)"', html).group(1)
-
-
-async def signed_in(url: str, login: str, password: str) -> tuple[httpx.AsyncClient, str]:
-    http = httpx.AsyncClient(base_url=url, timeout=30)
-    page = await http.get("/console/login")
-    response = await http.post(
-        "/console/login",
-        data={"csrf": csrf_of(page.text), "login_name": login, "password": password},
-    )
-    assert response.status_code == 303, response.text
-    home = await http.get("/console/admin/users" if login == DEMO_LOGIN else "/console/password")
-    return http, csrf_of(home.text)
 
 
 @pytest.fixture
@@ -215,41 +197,8 @@ async def test_roles_and_agencies_bound_what_staff_see_A4(stack, demo):
         },
     )
     assert envelope.status_code == 201, envelope.text
-    create_tenant(stack, "acme", "アクメ不動産")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gateway.console.operator",
-            "create-admin",
-            "--tenant",
-            "acme",
-            "--login",
-            "acme-admin",
-            "--email",
-            "admin@acme.example",
-            "--name",
-            "アクメ 管理者",
-        ],
-        cwd=ROOT,
-        env=stack.env,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    first = result.stdout.strip()
-    acme, acsrf = await signed_in(stack.url, "acme-admin", first)
+    acme, _ = await other_agency_admin(stack, "acme", "Acme20261")
     try:
-        assert (await acme.get("/console/documents")).headers["location"] == "/console/password"
-        await acme.post(
-            "/console/password",
-            data={
-                "csrf": acsrf,
-                "current_password": first,
-                "new_password": "Acme20261",
-                "new_password_again": "Acme20261",
-            },
-        )
         assert "デモの契約" in (await http.get("/console/documents")).text
         assert "デモの契約" not in (await acme.get("/console/documents")).text
         envelope_id = envelope.json()["id"]
