@@ -305,7 +305,8 @@ def run(config: UpConfig) -> int:
             copies = config.notify_workers if service == "notify" else 1
             for n in range(copies):  # N notify workers share one queue
                 name = service if n == 0 else f"{service}-{n + 1}"
-                supervisor.spawn(name, [sys.executable, "-m", f"services.{service}"], env)
+                own = {**env, variable("instance_id"): name}  # its probe: `health <service>`
+                supervisor.spawn(name, [sys.executable, "-m", f"services.{service}"], own)
         supervisor.spawn("gateway", [sys.executable, "-m", "gateway"], env)
         wait_for_services(node.amqp_url, supervisor, 90)
         wait_until_ok(f"{config.gateway_url}/healthz", supervisor, 90)

@@ -86,6 +86,12 @@ def query_queue(service: str) -> RabbitQueue:
     return RabbitQueue(f"{service}.query", durable=False, auto_delete=False)
 
 
+def instance_health_queue(service: str, instance: str) -> RabbitQueue:
+    """One instance's own health queue: gone with its last consumer, so a probe sent to
+    an instance that no longer consumes is returned unroutable at once."""
+    return RabbitQueue(f"{service}.health.{instance}", durable=False, auto_delete=True)
+
+
 def make_broker(settings: Settings, service: str) -> RabbitBroker:
     """A broker on `SHOMEI_AMQP_URL`: one node, or a cluster's nodes in turn."""
     broker = RabbitBroker(

@@ -18,7 +18,7 @@ from opentelemetry.trace import SpanKind
 from pydantic import BaseModel
 
 from services.common import failover
-from services.common.bus import query_queue
+from services.common.bus import instance_health_queue, query_queue
 from services.common.idempotency import DEADLINE_HEADER, IDEMPOTENCY_HEADER
 from services.common.messages import Answer, Refusal, Request, new_id
 from services.common.refusals import RefusalCode
@@ -96,9 +96,11 @@ class QueryClient:
         timeout: float | None = None,
         *,
         idempotency_key: str | None = None,
+        instance: str | None = None,
     ) -> R:
         """The request's reply model; QueryFailed on a refusal, ServiceUnavailable when
-        nobody answers.
+        nobody answers. With `instance`, only that instance of the service is asked (its
+        health queue answers `Health` alone).
 
         The request carries its deadline, past which the service drops it unapplied; with
         an `idempotency_key` a retried command answers its first reply, not a second run.
@@ -109,14 +111,17 @@ class QueryClient:
         if not connection.connected.is_set() or channel.is_closed:
             raise ServiceUnavailable(service, "the broker connection is down, reconnecting")
         with _tracer.start_as_current_span(f"{service}.query {query.kind}", kind=SpanKind.CLIENT):
+            queue = query_queue(service) if instance is None else None
+            queue = queue or instance_health_queue(service, instance or "")
             return await self._ask(
-                channel, service, query, timeout or self.timeout, idempotency_key
+                channel, service, queue.name, query, timeout or self.timeout, idempotency_key
             )
 
     async def _ask[R: BaseModel](
         self,
         channel: aio_pika.abc.AbstractChannel,
         service: str,
+        queue: str,
         query: Request[R],
         timeout: float,
         idempotency_key: str | None = None,
@@ -140,9 +145,7 @@ class QueryClient:
         )
         try:
             async with asyncio.timeout(timeout):
-                await channel.default_exchange.publish(
-                    message, routing_key=query_queue(service).name, mandatory=True
-                )
+                await channel.default_exchange.publish(message, routing_key=queue, mandatory=True)
                 body = await future
         except DeliveryError as exc:
             raise ServiceUnavailable(service, "no queue to receive the query") from exc

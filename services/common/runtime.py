@@ -19,6 +19,7 @@ from services.common import telemetry
 from services.common.answers import answer_queries
 from services.common.blobs import BlobStore, open_blob_store
 from services.common.bus import EVENTS, declare_topology, event_queue, make_broker
+from services.common.health import answer_instance_health
 from services.common.messages import Event, Request
 from services.common.outbox import OutboxRelay
 from services.common.queries import Health
@@ -76,6 +77,7 @@ class ServiceRuntime:
         self._sweeper: asyncio.Task[None] | None = None
         self._retries: list[DelayedRetry] = []
         self._serial = KeyedLocks()
+        answer_instance_health(self.broker, name, self.settings.instance)
         self.app = FastStream(self.broker)
         self.app.on_startup(self._open)
         self.app.after_startup(self._started)
@@ -104,7 +106,11 @@ class ServiceRuntime:
             await retry.declare()
         self.relay.start()
         if telemetry.exporting():
-            queues = [sub.queue.name for sub in self.broker.subscribers if hasattr(sub, "queue")]
+            queues = [
+                sub.queue.name
+                for sub in self.broker.subscribers
+                if hasattr(sub, "queue") and not sub.queue.auto_delete  # not health's
+            ]
             watch = telemetry.watch_queues(self.settings.amqp_url, [*queues, f"{self.name}.dead"])
             self._watch = asyncio.create_task(watch)
         log.info("%s service ready", self.name)

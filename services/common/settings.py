@@ -8,6 +8,7 @@ Fields whose default is empty get it from other fields once all are read, so one
 moves everything that points at it.
 """
 
+import socket
 import sys
 from collections.abc import Mapping
 from functools import lru_cache
@@ -52,6 +53,12 @@ class Settings(BaseSettings):
         0,
         description="replicas of each quorum queue (`x-quorum-initial-group-size`); 0: "
         "RabbitMQ's default, every node of the cluster",
+    )
+    instance_id: str = Field(
+        "",
+        description="this process's name among the instances of its service: its health "
+        "probe asks exactly this instance (`<service>.health.<id>`); empty: the host name "
+        "(a Kubernetes pod's name)",
     )
     amqp_port: int = Field(5673, description="`./run up`'s RabbitMQ node: AMQP port")
     rabbit_dist_port: int = Field(
@@ -255,6 +262,11 @@ class Settings(BaseSettings):
         """Where this machine reaches the gateway (a wildcard host means loopback)."""
         host = "127.0.0.1" if self.gateway_host in ("0.0.0.0", "::") else self.gateway_host
         return f"http://{host}:{self.gateway_port}"
+
+    @property
+    def instance(self) -> str:
+        """This process's instance name: SHOMEI_INSTANCE_ID, else the host name."""
+        return self.instance_id or socket.gethostname()
 
     @property
     def platform_dir(self) -> Path:

@@ -35,6 +35,8 @@ class HealthView(Model):
     """The service's name."""
     status: Literal["ok"] = "ok"
     """Always "ok" when it answers at all."""
+    instance: str | None = None
+    """Which instance answered, when one was asked by name."""
 
 
 # --- document ---------------------------------------------------------------------------

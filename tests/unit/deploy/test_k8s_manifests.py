@@ -18,7 +18,7 @@ from services.common.settings import Settings
 
 K8S = Path(__file__).resolve().parents[3] / "deploy" / "k8s"
 VERSION = "1.30"
-SERVICES = ("gateway", "document", "signing", "seal", "notify")
+SERVICES = ("gateway", "document", "signing", "seal", "notify", "webhooks")
 
 CUSTOM: dict[tuple[str, str], dict[str, Any]] = {
     ("rabbitmq.com/v1beta1", "RabbitmqCluster"): {
@@ -74,8 +74,18 @@ def test_every_service_runs_two_instances_with_probes_and_requests() -> None:
         assert container["resources"]["requests"].keys() >= {"cpu", "memory"}, name
         if name != "shomei-gateway":
             service = name.removeprefix("shomei-")
-            command = container["readinessProbe"]["exec"]["command"]
-            assert command[-2:] == ["services.common.health", service]
+            for probe in ("readinessProbe", "livenessProbe"):
+                command = container[probe]["exec"]["command"]
+                assert command[-2:] == ["services.common.health", service], "this pod, not --any"
+
+
+def test_each_service_pod_is_its_own_instance_so_its_probe_judges_it_alone() -> None:
+    for name, deployment in by_kind("Deployment").items():
+        if name == "shomei-gateway":
+            continue  # its probe is HTTP, to the pod itself
+        [container] = deployment["spec"]["template"]["spec"]["containers"]
+        [instance] = [e for e in container["env"] if e["name"] == "SHOMEI_INSTANCE_ID"]
+        assert instance["valueFrom"]["fieldRef"]["fieldPath"] == "metadata.name", name
 
 
 def test_no_instance_generates_its_own_keys_and_every_setting_is_known() -> None:
