@@ -8,7 +8,9 @@
   numbers, 401 for wrong credentials), moves each message to "delivered" and calls its
   `StatusCallback` signed like Twilio does. It is the project's one local SMS API: the
   tests use it too, with its failure switches (`sms_unavailable`: 503 like an outage;
-  `sms_rejected`: numbers refused with 400/21211 although well-formed).
+  `sms_unavailable_for`: 503 for some numbers only, for a number of requests;
+  `sms_rejected`: numbers refused with 400/21211 although well-formed), and the mail
+  relay can go down and come back on its port (`smtp_down()`, `smtp_up()`).
 - `GET /messages` (newest first, `?to=`, `?channel=`, `?wait=` seconds to long-poll),
   `GET /messages/{id}`, `GET /messages/{id}/raw`, `DELETE /messages`: the inbox the
   gateway shows on /dev/inbox and e2e tests read.
@@ -99,6 +101,9 @@ class Catcher:
 
     sms_unavailable: bool
     """While True, the SMS API answers every request 503, like a provider outage."""
+    sms_unavailable_for: dict[str, int]
+    """E.164 number → how many more requests for it the SMS API answers 503 (an outage
+    seen by these messages alone, while others go through)."""
     sms_rejected: set[str]
     """E.164 numbers the SMS API refuses with 400 / 21211 although they are well-formed."""
     sms_requests: int
@@ -118,6 +123,7 @@ class Catcher:
         self.http_port = http_port
         self.twilio_auth = twilio_auth
         self.sms_unavailable = False
+        self.sms_unavailable_for = {}
         self.sms_rejected = set()
         self.sms_requests = 0
         self.inbox = Inbox(self.data_dir)
@@ -250,6 +256,9 @@ class Catcher:
             return _twilio_error(401, 20003, "Authenticate")
         form = await request.form()
         to, sender = str(form.get("To", "")).strip(), str(form.get("From", "")).strip()
+        if self.sms_unavailable_for.get(to, 0) > 0:
+            self.sms_unavailable_for[to] -= 1
+            return _twilio_error(503, 20500, "Service Unavailable")
         service, body = str(form.get("MessagingServiceSid", "")), str(form.get("Body", ""))
         if not to:
             return _twilio_error(400, 21604, "A 'To' phone number is required.")
@@ -319,6 +328,26 @@ class Catcher:
 
     # lifecycle -----------------------------------------------------------------------
 
+    async def smtp_down(self) -> None:
+        """The mail relay goes away: its port refuses connections, open ones are cut."""
+        if self._smtp is not None:
+            self._smtp.close()
+            self._smtp.close_clients()  # wait_closed() would wait for idle clients to leave
+            await self._smtp.wait_closed()
+            self._smtp = None
+
+    async def smtp_up(self) -> None:
+        """The mail relay is back on the same port."""
+        if self._smtp is None:
+            self._smtp = await self._serve_smtp(_listen(self.host, self.smtp_port))
+
+    async def _serve_smtp(self, sock: socket.socket) -> asyncio.Server:
+        loop = asyncio.get_running_loop()
+        return await loop.create_server(
+            lambda: SMTP(self, hostname="shomei-catcher", enable_SMTPUTF8=True, loop=loop),
+            sock=sock,
+        )
+
     async def start(self) -> None:
         """Bind both ports (raising OSError with the port when taken) and serve."""
         self.inbox.load()
@@ -330,11 +359,7 @@ class Catcher:
             raise
         self.smtp_port = smtp_sock.getsockname()[1]
         self.http_port = http_sock.getsockname()[1]
-        loop = asyncio.get_running_loop()
-        self._smtp = await loop.create_server(
-            lambda: SMTP(self, hostname="shomei-catcher", enable_SMTPUTF8=True, loop=loop),
-            sock=smtp_sock,
-        )
+        self._smtp = await self._serve_smtp(smtp_sock)
         config = uvicorn.Config(
             self.app(),
             log_level="warning",
@@ -358,11 +383,7 @@ class Catcher:
             self._http.should_exit = True
             await self._http_task
             self._http = self._http_task = None
-        if self._smtp is not None:
-            self._smtp.close()
-            self._smtp.close_clients()  # wait_closed() would wait for idle clients to leave
-            await self._smtp.wait_closed()
-            self._smtp = None
+        await self.smtp_down()
 
 
 async def _serve(args: argparse.Namespace) -> None:

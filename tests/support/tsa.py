@@ -9,6 +9,7 @@ authority. This one is still real at the protocol level: an HTTP server on
 same `HTTPTimeStamper` it uses for a commercial TSA.
 
 Use as a context manager: `with LocalTsa() as tsa: ... tsa.url ... tsa.root_cert`.
+`stop()` takes it down (connections refused) and `start()` brings it back on its port.
 """
 
 import datetime as dt
@@ -48,17 +49,18 @@ class LocalTsa:
         )
         self._lock = threading.Lock()
         self.requests = 0
+        self._port = 0
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start() first"
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/tsa"
+        assert self._port, "start() first"
+        return f"http://127.0.0.1:{self._port}/tsa"
 
     def start(self) -> "LocalTsa":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server = ThreadingHTTPServer(("127.0.0.1", self._port), self._handler())
+        self._port = self._server.server_address[1]
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="local-tsa", daemon=True
