@@ -10,6 +10,7 @@ contract; no Message-ID twice), and no dead-letter queue may hold a message. The
 without kills is the bill: both throughputs are printed.
 
     ./run python -m bench.chaos [--n 300] [--kill-every 4] [--node-kills 2] [--no-calm]
+                                [--min-kills 6] [--concurrency 12] [--timeout SECONDS]
 """
 
 import argparse
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.fleet import Fleet
+from bench.fleet import SERVICES, Fleet
 from deploy.local.catcher import Catcher
 from deploy.local.cluster import RabbitCluster
 from tests.support.pdfs import lease_pdf
@@ -237,7 +238,7 @@ async def dead_letters(amqp_url: str) -> dict[str, int]:
     counts = {}
     connection = await failover.connect(amqp_url)
     async with connection:
-        for service in ("document", "signing", "seal", "notify"):
+        for service in SERVICES:
             channel = await connection.channel()
             try:
                 queue = await channel.declare_queue(dead_letter_queue(service).name, passive=True)
@@ -357,12 +358,15 @@ async def all_mails_in(catcher: Catcher, n: int, timeout: float) -> None:
         await asyncio.sleep(0.5)
 
 
-async def bill(n: int, kill_every: float, node_kills: int, calm: bool) -> None:
-    stormy = await run(n, kill_every, node_kills)
+async def bill(args: argparse.Namespace) -> None:
+    """The run with kills, then (unless --no-calm) the same without, and both figures."""
+    options = {"concurrency": args.concurrency, "timeout": args.timeout or max(900, 6 * args.n)}
+    stormy = await run(args.n, args.kill_every, args.node_kills, min_kills=args.min_kills,
+                       **options)  # fmt: skip
     print(stormy.summary("with kills"), flush=True)
     print("kills:", ", ".join(stormy.kills))
-    if calm:
-        quiet = await run(n, None, 0)
+    if not args.no_calm:
+        quiet = await run(args.n, None, 0, **options)
         print(quiet.summary("without kills"), flush=True)
         print(
             f"the bill: {stormy.throughput:.2f} envelopes/s with kills, "
@@ -376,8 +380,14 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=4.0)
     parser.add_argument("--node-kills", type=int, default=2)
     parser.add_argument("--no-calm", action="store_true", help="skip the run without kills")
+    parser.add_argument(
+        "--min-kills", type=int, default=6,
+        help="kills done before the second half of the envelopes starts",
+    )  # fmt: skip
+    parser.add_argument("--concurrency", type=int, default=12, help="envelopes in flight")
+    parser.add_argument("--timeout", type=float, default=0, help="seconds; 0: 6 per envelope")
     args = parser.parse_args()
-    asyncio.run(bill(args.n, args.kill_every, args.node_kills, not args.no_calm))
+    asyncio.run(bill(args))
 
 
 if __name__ == "__main__":
