@@ -14,6 +14,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from services.common.notifications import SMS_STATUS_PATH
+from tests.support.agency import asked_together
 from tests.support.pdfs import lease_pdf
 from tests.support.stack import ROOT, create_tenant
 
@@ -68,17 +69,7 @@ async def test_the_sender_follows_every_message_of_an_envelope(stack, inbox, tmp
             {"name": "高橋 三郎", "phone": changed, "mobile_acquired_on": "2020-01-01"},
         ]
         created = await api.post(
-            "/api/v1/envelopes",
-            json={
-                "title": title,
-                "document_id": up.json()["id"],
-                "parties": [{**p, "signing_order": 1} for p in parties],
-                "fields": [
-                    {"party": i, "page": 1, "x": 100, "y": 100 + 60 * i, "width": 50, "height": 50}
-                    for i in range(len(parties))
-                ],
-                "send": True,
-            },
+            "/api/v1/envelopes", json=asked_together(up.json()["id"], title, parties)
         )
         assert created.status_code == 201, created.text
         envelope_id = created.json()["id"]

@@ -21,7 +21,7 @@ from deploy.local.catcher import Catcher
 from deploy.local.rabbit import RabbitNode
 from services.document.pades import verify_pdf
 from tests.support import signer
-from tests.support.pdfs import lease_pdf
+from tests.support.agency import asked_together, upload
 from tests.support.stack import Stack, running_stack
 from tests.support.tsa import LocalTsa
 
@@ -100,22 +100,8 @@ async def until_api[T](
 
 
 async def create(api: httpx.AsyncClient, title: str, parties: list[dict]) -> str:
-    up = await api.post(
-        "/api/v1/documents", files={"file": ("lease.pdf", lease_pdf(), "application/pdf")}
-    )
-    assert up.status_code == 201, up.text
     created = await api.post(
-        "/api/v1/envelopes",
-        json={
-            "title": title,
-            "document_id": up.json()["id"],
-            "parties": [{**p, "signing_order": 1} for p in parties],
-            "fields": [
-                {"party": i, "page": 1, "x": 100, "y": 100 + 60 * i, "width": 50, "height": 50}
-                for i in range(len(parties))
-            ],
-            "send": True,
-        },
+        "/api/v1/envelopes", json=asked_together(await upload(api, {}), title, parties)
     )
     assert created.status_code == 201, created.text
     return created.json()["id"]

@@ -26,3 +26,18 @@ async def upload(http: httpx.AsyncClient, headers: dict[str, str]) -> str:
     )
     assert response.status_code == 201, response.text
     return response.json()["id"]
+
+
+def asked_together(document_id: str, title: str, parties: list[dict]) -> dict:
+    """An envelope sent at once whose parties are all asked together (one signing order,
+    S13), each with a signature box of its own."""
+    return {
+        "title": title,
+        "document_id": document_id,
+        "parties": [{**p, "signing_order": 1} for p in parties],
+        "fields": [
+            {"party": i, "page": 1, "x": 100, "y": 100 + 60 * i, "width": 50, "height": 50}
+            for i in range(len(parties))
+        ],
+        "send": True,
+    }
