@@ -192,11 +192,11 @@ def pdf_valid(path: str) -> bool:
 
 async def chaos_loop(
     fleet: Fleet, cluster: RabbitCluster, outcome: Outcome, kill_every: float, node_kills: int,
-    stop: asyncio.Event, killed: asyncio.Event, min_kills: int,
+    stop: asyncio.Event, killed: asyncio.Event, min_kills: int, node_spacing: int = 4,
 ) -> None:  # fmt: skip
-    """Kill -9 a random instance every `kill_every` s and restart it; every few kills, a
-    RabbitMQ node instead, restarted once it is down, until `node_kills` were done.
-    `killed` is set once `min_kills` kills were done."""
+    """Kill -9 a random instance every `kill_every` s and restart it; every
+    `node_spacing` rounds from the first, a RabbitMQ node instead, restarted once it is
+    down, until `node_kills` were done. `killed` is set once `min_kills` kills were done."""
     rounds = 0
     restarts: list[asyncio.Task[None]] = []
     while not stop.is_set():
@@ -209,7 +209,7 @@ async def chaos_loop(
             pass
         rounds += 1
         down = any(not task.done() for task in restarts)
-        if len(restarts) < node_kills and rounds % 4 == 1 and not down:
+        if len(restarts) < node_kills and rounds % node_spacing == 1 and not down:
             index = random.randrange(len(cluster.nodes))
             outcome.kills.append(f"rabbit-{index + 1}")
             cluster.kill(index)
@@ -295,8 +295,9 @@ async def drive(
     chaos = None
     if kill_every:
         chaos = asyncio.create_task(
-            chaos_loop(fleet, cluster, outcome, kill_every, node_kills, stop, killed, min_kills)
-        )
+            chaos_loop(fleet, cluster, outcome, kill_every, node_kills, stop, killed, min_kills,
+                       node_spacing=max(4, n // 10))  # a long run: node kills spread out
+        )  # fmt: skip
     else:
         killed.set()
     headers = {"Authorization": f"Bearer {fleet.api_key}"}
