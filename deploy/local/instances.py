@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
@@ -23,12 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class Instances:
-    """Service instances and gateways on one broker; `env` is what every one gets."""
+    """Service instances and gateways on one broker; `env` is what every one gets, as it
+    is at each spawn (a test may change it, then start an instance again)."""
 
-    def __init__(self, var_dir: Path, amqp_url: str, env: Mapping[str, str]) -> None:
+    def __init__(self, var_dir: Path, amqp_url: str, env: dict[str, str]) -> None:
         self.var_dir = var_dir
         self.amqp_url = amqp_url
-        self.env = dict(env)
+        self.env = env
         self.services: dict[str, str] = {}
         """Instance name → its service (`notify-1` → `notify`)."""
         self.gateways: dict[str, int] = {}
