@@ -112,7 +112,7 @@ class Client:
                 response = await http.request(method, base + path, **kwargs)  # type: ignore[arg-type]
                 if response.status_code in done:
                     return response
-                if response.status_code not in RETRYABLE:
+                if not retryable(response):
                     raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
             except httpx.TransportError:
                 pass
@@ -120,6 +120,14 @@ class Client:
                 raise TimeoutError(f"{method} {path}: no success before the deadline")
             self.outcome.retries += 1
             await asyncio.sleep(0.5)
+
+
+def retryable(response: httpx.Response) -> bool:
+    """A 5xx of a dying instance, or a 409 for an Idempotency-Key whose first request a
+    killed gateway still holds (its lock lapses after SHOMEI_IDEMPOTENCY_LOCK_SECONDS)."""
+    if response.status_code == 409 and "json" in response.headers.get("content-type", ""):
+        return response.json().get("code") == "idempotency_in_progress"
+    return response.status_code in RETRYABLE
 
 
 async def signer_form(
