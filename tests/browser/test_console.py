@@ -302,7 +302,8 @@ async def test_list_and_detail_after_two_parties_sign_on_their_phones_and_a_re_r
     page = await desk.new_page()
     await login(page, stack.url, DEMO_LOGIN, demo_password(stack.api_key))
     assert "賃貸借契約書" in await page.locator("[data-test=latest]").inner_text()
-    assert await page.locator("[data-test=sent-this-month]").inner_text() == "1"
+    # the stack is shared: other modules' envelopes of this agency may count as well
+    assert int(await page.locator("[data-test=sent-this-month]").inner_text()) >= 1
     await shoot(page, "dashboard")
 
     await page.get_by_role("link", name="文書管理").click()
