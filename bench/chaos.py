@@ -32,7 +32,7 @@ from deploy.local.cluster import RabbitCluster
 from tests.support.pdfs import lease_pdf
 from tests.support.signer import CSRF, SEAL
 
-RETRYABLE = {502, 503, 504}
+RETRYABLE = {429, 502, 503, 504}  # 429: the per-key rate limit, waited out like a 503
 CODE = "19850505"
 
 
