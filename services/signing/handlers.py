@@ -43,6 +43,10 @@ from services.signing.repository import EnvelopeRepository, utc_text
 from services.signing.views import envelope_view, signer_view
 
 Clock = Callable[[], datetime]
+LinkCommand = SignAsParty | DeclineAsParty | ChangeSigner | AttachIdentityDocuments | AnswerConsent
+LinkAction = Callable[[Envelope, str, int, str | None, Who], None]
+"""A domain method called by a signer link: envelope, party id, link serial, session
+hash, actor."""
 
 
 def _hash(session: str | None) -> str | None:
@@ -171,69 +175,82 @@ class SigningHandlers:
         )
 
     async def sign(self, q: SignAsParty, uow: UnitOfWork) -> SignerView:
-        repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id, serial = await repo.by_token(q.token)
-        session_hash = _hash(q.session)
-        envelope.sign(
-            party_id,
-            serial,
-            session_hash=session_hash,
-            seal_blob_id=q.seal_blob_id,
-            texts=q.texts,
-            checks=q.checks,
-            now=self._now(),
-            new_token=new_secret,
-            link_for=self._link_for,
-            who=_signer(q.context, envelope.party(party_id).name),
-            consent=q.article37_consent,
-        )
-        repo.save(envelope)
-        return signer_view(envelope, party_id, session_hash)
+        def act(
+            envelope: Envelope, party_id: str, serial: int, session: str | None, who: Who
+        ) -> None:
+            envelope.sign(
+                party_id,
+                serial,
+                session_hash=session,
+                seal_blob_id=q.seal_blob_id,
+                texts=q.texts,
+                checks=q.checks,
+                now=self._now(),
+                new_token=new_secret,
+                link_for=self._link_for,
+                who=who,
+                consent=q.article37_consent,
+            )
+
+        return await self._by_link(q, uow, act)
 
     async def decline(self, q: DeclineAsParty, uow: UnitOfWork) -> SignerView:
-        repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id, serial = await repo.by_token(q.token)
-        session_hash = _hash(q.session)
-        who = _signer(q.context, envelope.party(party_id).name)
-        envelope.decline(party_id, serial, session_hash, q.reason, self._now(), who)
-        repo.save(envelope)
-        return signer_view(envelope, party_id, session_hash)
+        def act(
+            envelope: Envelope, party_id: str, serial: int, session: str | None, who: Who
+        ) -> None:
+            envelope.decline(party_id, serial, session, q.reason, self._now(), who)
+
+        return await self._by_link(q, uow, act)
 
     async def change_signer(self, q: ChangeSigner, uow: UnitOfWork) -> SignerView:
+        def act(
+            envelope: Envelope, party_id: str, serial: int, session: str | None, who: Who
+        ) -> None:
+            envelope.hand_over(
+                party_id,
+                serial,
+                session,
+                name=q.name,
+                email=q.email,
+                phone=q.phone,
+                new_party_id=new_id(),
+                now=self._now(),
+                who=who,
+                new_token=new_secret,
+                link_for=self._link_for,
+            )
+
+        return await self._by_link(q, uow, act)
+
+    async def attach_identity(self, q: AttachIdentityDocuments, uow: UnitOfWork) -> SignerView:
+        def act(
+            envelope: Envelope, party_id: str, serial: int, session: str | None, who: Who
+        ) -> None:
+            envelope.attach_identity_by_link(party_id, serial, session, q.images, self._now(), who)
+
+        return await self._by_link(q, uow, act)
+
+    async def consent(self, q: AnswerConsent, uow: UnitOfWork) -> SignerView:
+        def act(
+            envelope: Envelope, party_id: str, serial: int, session: str | None, who: Who
+        ) -> None:
+            envelope.consent_by_link(party_id, serial, session, q.consent, self._now(), who)
+
+        return await self._by_link(q, uow, act)
+
+    async def _by_link(self, q: LinkCommand, uow: UnitOfWork, act: LinkAction) -> SignerView:
+        """One signer-link action: the envelope the link names, the party's session and
+        name as actor, the domain method, saved; the signer's view after it."""
         repo = EnvelopeRepository(uow, q.correlation_id)
         envelope, party_id, serial = await repo.by_token(q.token)
         session_hash = _hash(q.session)
-        envelope.hand_over(
+        act(
+            envelope,
             party_id,
             serial,
             session_hash,
-            name=q.name,
-            email=q.email,
-            phone=q.phone,
-            new_party_id=new_id(),
-            now=self._now(),
-            who=_signer(q.context, envelope.party(party_id).name),
-            new_token=new_secret,
-            link_for=self._link_for,
+            _signer(q.context, envelope.party(party_id).name),
         )
-        repo.save(envelope)
-        return signer_view(envelope, party_id, session_hash)
-
-    async def attach_identity(self, q: AttachIdentityDocuments, uow: UnitOfWork) -> SignerView:
-        repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id, serial = await repo.by_token(q.token)
-        session_hash = _hash(q.session)
-        who = _signer(q.context, envelope.party(party_id).name)
-        envelope.attach_identity_by_link(party_id, serial, session_hash, q.images, self._now(), who)
-        repo.save(envelope)
-        return signer_view(envelope, party_id, session_hash)
-
-    async def consent(self, q: AnswerConsent, uow: UnitOfWork) -> SignerView:
-        repo = EnvelopeRepository(uow, q.correlation_id)
-        envelope, party_id, serial = await repo.by_token(q.token)
-        session_hash = _hash(q.session)
-        who = _signer(q.context, envelope.party(party_id).name)
-        envelope.consent_by_link(party_id, serial, session_hash, q.consent, self._now(), who)
         repo.save(envelope)
         return signer_view(envelope, party_id, session_hash)
 
