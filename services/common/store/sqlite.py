@@ -346,33 +346,52 @@ class SqliteStore:
         outbox: Sequence[OutboxMessage],
         processed: Sequence[str],
     ) -> None:
-        """Apply one unit of work atomically; ConcurrencyConflict leaves nothing written."""
+        """Apply one unit of work atomically; ConcurrencyConflict leaves nothing written.
+
+        Rows of one shape go in one `executemany`: each statement is a hop to aiosqlite's
+        thread and back, and a group commit of a dozen documents paid a dozen of them.
+        Saves hold each document once, so the order between shapes does not matter.
+        """
         now = datetime.now(UTC).isoformat()
+        shapes: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+        for collection, doc in saves:
+            sql, params = self._doc_write(self.collection(collection), doc)
+            ids, rows = shapes.setdefault(sql, ([], []))
+            ids.append(f"{collection}/{doc['id']}@{int(doc.get('version') or 0)}")
+            rows.append(params)
         try:
             async with self._transaction() as db:
-                for collection, doc in saves:
-                    await self._write_doc(db, self.collection(collection), doc)
-                for msg in outbox:
-                    await db.execute(
+                for sql, (ids, rows) in shapes.items():
+                    cursor = await db.executemany(sql, rows)
+                    if sql.startswith("UPDATE") and cursor.rowcount != len(rows):
+                        raise ConcurrencyConflict(
+                            f"one of {', '.join(ids)} is no longer at the version read"
+                        )
+                if outbox:
+                    await db.executemany(
                         "INSERT INTO outbox (id, routing_key, payload, headers, created_at)"
                         " VALUES (?, ?, ?, ?, ?)",
-                        (
-                            msg.id,
-                            msg.routing_key,
-                            json.dumps(dict(msg.payload)),
-                            json.dumps(dict(msg.headers)),
-                            now,
-                        ),
+                        [
+                            (
+                                msg.id,
+                                msg.routing_key,
+                                json.dumps(dict(msg.payload)),
+                                json.dumps(dict(msg.headers)),
+                                now,
+                            )
+                            for msg in outbox
+                        ],
                     )
-                for event_id in processed:
-                    await db.execute(
+                if processed:
+                    await db.executemany(
                         "INSERT INTO processed_events (event_id, at) VALUES (?, ?)",
-                        (event_id, now),
+                        [(event_id, now) for event_id in processed],
                     )
         except sqlite3.IntegrityError as error:
             raise ConcurrencyConflict(str(error)) from error
 
-    async def _write_doc(self, db: aiosqlite.Connection, coll: Collection, doc: Document) -> None:
+    def _doc_write(self, coll: Collection, doc: Document) -> tuple[str, tuple[Any, ...]]:
+        """The INSERT (a new document) or versioned UPDATE that saves `doc`."""
         version = int(doc.get("version") or 0)
         fields = coll.searchable()
         values = [_column_value(field_value(doc, f)) for f in fields]
@@ -380,18 +399,11 @@ class SqliteStore:
         if version == 0:
             columns = ", ".join(["id", "version", "data", *map(_ident, fields)])
             marks = ", ".join("?" * (3 + len(fields)))
-            await db.execute(
-                f"INSERT INTO {table} ({columns}) VALUES ({marks})",
-                (doc["id"], 1, _dumps(doc), *values),
-            )
-            return
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+            return sql, (doc["id"], 1, _dumps(doc), *values)
         sets = ", ".join(["version = ?", "data = ?", *(f"{_ident(f)} = ?" for f in fields)])
-        cur = await db.execute(
-            f"UPDATE {table} SET {sets} WHERE id = ? AND version = ?",
-            (version + 1, _dumps(doc), *values, doc["id"], version),
-        )
-        if cur.rowcount != 1:
-            raise ConcurrencyConflict(f"{coll.name}/{doc['id']} is no longer at version {version}")
+        sql = f"UPDATE {table} SET {sets} WHERE id = ? AND version = ?"
+        return sql, (version + 1, _dumps(doc), *values, doc["id"], version)
 
     async def mark_relayed(self, ids: Sequence[str]) -> None:
         if not ids:
