@@ -94,6 +94,7 @@ _env = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=False,
+    auto_reload=False,  # templates ship with the code: no stat() of each at every render
 )
 _env.filters.update(clip=clip, mask_phone=mask_phone, jdate=jdate, edate=edate, nl2br=nl2br)
 
