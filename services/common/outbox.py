@@ -17,7 +17,6 @@ from faststream.rabbit import RabbitBroker
 
 from services.common.bus import publish_event
 from services.common.store import OutboxMessage, Store
-from services.common.telemetry import continued
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +91,9 @@ class OutboxRelay:
                     await asyncio.wait_for(self._stopping.wait(), delay)
 
     async def _publish(self, message: OutboxMessage) -> None:
-        with continued(message.headers):
-            await publish_event(self._broker, message.routing_key, dict(message.payload))
+        await publish_event(
+            self._broker, message.routing_key, dict(message.payload), message.headers
+        )
 
     async def relay_once(self, batch: int = 100) -> int:
         """Publish one batch concurrently; only confirmed messages are marked relayed."""
