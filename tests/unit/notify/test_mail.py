@@ -1,6 +1,8 @@
 """MailSender against a real SMTP server (aiosmtpd) on loopback."""
 
+import base64
 import email
+import re
 import socket
 from collections.abc import Iterator
 from email.message import EmailMessage
@@ -94,6 +96,22 @@ async def test_raw_headers_are_ascii_encoded_words(sender: MailSender) -> None:
     head.decode("ascii")
     assert b"=?utf-8?" in head.lower()
     assert b"Content-Transfer-Encoding: base64" in raw
+
+
+async def test_a_long_japanese_subject_folds_into_whole_characters_within_78_columns(
+    sender: MailSender,
+) -> None:
+    """RFC 2047 words of at most 75 characters, lines of at most 78, no character cut in
+    two (a 4-byte 𠮷 included), and the subject reads back exactly."""
+    subject = "【署名のお願い】建物賃貸借契約書（メゾン青空 201号室）𠮷田様の署名をお願いします" * 2
+    raw = sender.encode("a@example.jp", subject, "本文", None, "x2")
+    head = raw.partition(b"\r\n\r\n")[0].decode("ascii")
+    folded = head[head.index("Subject:") :].split("\r\nDate:")[0].split("\r\n")
+    assert len(folded) > 2
+    assert all(len(line) <= 78 for line in folded)
+    for word in re.findall(r"=\?utf-8\?b\?([^?]+)\?=", "".join(folded)):
+        base64.b64decode(word).decode("utf-8")  # each word is whole UTF-8 on its own
+    assert sender.build("a@example.jp", subject, "本文", None, "x2")["Subject"] == subject
 
 
 async def test_a_repeated_send_carries_the_same_message_id(
