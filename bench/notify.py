@@ -14,12 +14,15 @@ reference), so the ratio compares like with like.
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 import tempfile
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiosmtplib
 import uvloop
@@ -93,6 +96,10 @@ async def raw_loop(smtp: CountingSmtp, count: int) -> Run:
     return Run(count / elapsed, cpu_ms)
 
 
+def on_uvloop(work: Coroutine[Any, Any, Run]) -> Run:
+    return asyncio.run(work, loop_factory=uvloop.new_event_loop)
+
+
 async def workers_rate(
     amqp_url: str, var: Path, smtp: CountingSmtp, n: int, count: int, broker: list[int]
 ) -> Run:
@@ -118,6 +125,8 @@ async def workers_rate(
 
 
 async def main(args: argparse.Namespace) -> None:
+    # no gateway runs here to take the SMS stand-in's status callbacks
+    logging.getLogger("deploy.local.catcher").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         async with async_rabbit_node(root / "rabbit") as amqp_url:
@@ -134,8 +143,8 @@ async def throughput(amqp_url: str, root: Path, mails: int) -> None:
         await declare.start(1)  # the exchanges and queues, so requests can wait
         await declare.stop()
         broker = pids_under(root / "rabbit")
-        raw = await raw_loop(smtp, mails)  # on uvloop, as the workers are
-        plain = await asyncio.to_thread(asyncio.run, raw_loop(smtp, mails))
+        raw = await asyncio.to_thread(on_uvloop, raw_loop(smtp, mails))  # as the workers
+        plain = await raw_loop(smtp, mails)
         one = await workers_rate(amqp_url, root / "one", smtp, 1, mails, broker)
         two = await workers_rate(amqp_url, root / "two", smtp, 2, mails, broker)
     finally:
@@ -228,4 +237,4 @@ if __name__ == "__main__":
     arguments = parser.parse_args()
     if arguments.proofs == [] and "--proofs" in sys.argv:
         arguments.proofs = ["once", "outage", "kills"]
-    asyncio.run(main(arguments), loop_factory=uvloop.new_event_loop)
+    asyncio.run(main(arguments))
