@@ -353,19 +353,20 @@ class SqliteStore:
         Saves hold each document once, so the order between shapes does not matter.
         """
         now = datetime.now(UTC).isoformat()
-        shapes: dict[str, tuple[list[str], list[tuple[Any, ...]]]] = {}
+        shapes: dict[str, tuple[list[tuple[str, Document]], list[tuple[Any, ...]]]] = {}
         for collection, doc in saves:
             sql, params = self._doc_write(self.collection(collection), doc)
-            ids, rows = shapes.setdefault(sql, ([], []))
-            ids.append(f"{collection}/{doc['id']}@{int(doc.get('version') or 0)}")
+            written, rows = shapes.setdefault(sql, ([], []))
+            written.append((collection, doc))
             rows.append(params)
         try:
             async with self._transaction() as db:
-                for sql, (ids, rows) in shapes.items():
+                for sql, (written, rows) in shapes.items():
                     cursor = await db.executemany(sql, rows)
                     if sql.startswith("UPDATE") and cursor.rowcount != len(rows):
+                        names = ", ".join(f"{c}/{d['id']}@{d['version']}" for c, d in written)
                         raise ConcurrencyConflict(
-                            f"one of {', '.join(ids)} is no longer at the version read"
+                            f"one of {names} is no longer at the version read"
                         )
                 if outbox:
                     await db.executemany(
