@@ -185,18 +185,16 @@ def _encoded(text: str) -> str:
     never splitting a character between two words."""
     if text.isascii():
         return text
-    words: list[str] = []
+    words: list[bytes] = []
     chunk = b""
     for ch in text:
         piece = ch.encode("utf-8")
         if len(chunk) + len(piece) > _WORD_BYTES:
-            words.append(chunk.decode("utf-8"))
+            words.append(chunk)
             chunk = b""
         chunk += piece
-    words.append(chunk.decode("utf-8"))
-    return "\r\n ".join(
-        f"=?utf-8?b?{base64.b64encode(w.encode('utf-8')).decode('ascii')}?=" for w in words
-    )
+    words.append(chunk)
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(w).decode('ascii')}?=" for w in words)
 
 
 def _date_now() -> str:
