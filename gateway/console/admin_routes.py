@@ -9,6 +9,7 @@ from fastapi.responses import Response
 from gateway.console.accounts import LOGIN_ID, ROLES, Role
 from gateway.console.text import TEXTS
 from gateway.console.web import (
+    FormText,
     SessionDep,
     check_csrf,
     lang,
@@ -21,7 +22,6 @@ from gateway.console.web import (
 from gateway.staff import LoginTaken, temporary_password
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
-Optional = Annotated[str | None, Form()]
 
 
 async def _users_page(
@@ -43,11 +43,11 @@ async def users(request: Request, session: SessionDep) -> Response:
 async def create_user(
     request: Request,
     session: SessionDep,
-    name: Optional = None,
-    login_id: Optional = None,
-    email: Optional = None,
+    name: FormText = None,
+    login_id: FormText = None,
+    email: FormText = None,
     roles: Annotated[list[str] | None, Form()] = None,
-    csrf: Optional = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
@@ -103,7 +103,7 @@ async def create_user(
 
 @router.post("/users/{user_id}/deactivate")
 async def deactivate(
-    request: Request, session: SessionDep, user_id: str, csrf: Optional = None
+    request: Request, session: SessionDep, user_id: str, csrf: FormText = None
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")

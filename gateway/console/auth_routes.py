@@ -11,6 +11,7 @@ from gateway.console.web import (
     HOME,
     LANG_COOKIE,
     SESSION_COOKIE,
+    FormText,
     SessionDep,
     check_csrf,
     lang,
@@ -23,7 +24,6 @@ from gateway.staff import Session
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form()]
-Optional = Annotated[str | None, Form()]
 
 
 @router.get("/")
@@ -38,7 +38,7 @@ async def login_page(request: Request) -> Response:
 
 @router.post("/console/login")
 async def login(
-    request: Request, login_name: Optional = None, password: Optional = None, csrf: Optional = None
+    request: Request, login_name: FormText = None, password: FormText = None, csrf: FormText = None
 ) -> Response:
     check_csrf(request, None, csrf)
     t = TEXTS[lang(request)]
@@ -72,7 +72,7 @@ async def login(
 
 
 @router.post("/console/logout")
-async def logout(request: Request, session: SessionDep, csrf: Optional = None) -> Response:
+async def logout(request: Request, session: SessionDep, csrf: FormText = None) -> Response:
     check_csrf(request, session, csrf)
     await staff_directory(request).close_session(request.cookies.get(SESSION_COOKIE, ""))
     response = redirect("/console/login")
@@ -99,10 +99,10 @@ async def password_page(request: Request, session: SessionDep) -> Response:
 async def change_password(
     request: Request,
     session: SessionDep,
-    current_password: Optional = None,
-    new_password: Optional = None,
-    new_password_again: Optional = None,
-    csrf: Optional = None,
+    current_password: FormText = None,
+    new_password: FormText = None,
+    new_password_again: FormText = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     t = TEXTS[lang(request)]
@@ -124,7 +124,7 @@ async def forgot_page(request: Request) -> Response:
 
 
 @router.post("/console/forgot")
-async def forgot(request: Request, login_name: Optional = None, csrf: Optional = None) -> Response:
+async def forgot(request: Request, login_name: FormText = None, csrf: FormText = None) -> Response:
     check_csrf(request, None, csrf)
     t = TEXTS[lang(request)]
     login_name = (login_name or "").strip()
@@ -159,9 +159,9 @@ async def reset_page(request: Request, token: str) -> Response:
 async def reset(
     request: Request,
     token: str,
-    new_password: Optional = None,
-    new_password_again: Optional = None,
-    csrf: Optional = None,
+    new_password: FormText = None,
+    new_password_again: FormText = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, None, csrf)
     t = TEXTS[lang(request)]

@@ -4,16 +4,16 @@ envelope is simply not found."""
 
 import asyncio
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Annotated
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 from pydantic import ValidationError
 
 from gateway.console.send_routes import sender_context
 from gateway.console.text import TEXTS
 from gateway.console.web import (
+    FormText,
     SessionDep,
     backends,
     check_csrf,
@@ -37,7 +37,6 @@ from services.common.queries import (
 from services.common.refusals import RefusalCode
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Optional = Annotated[str | None, Form()]
 STATUSES = ("draft", "sent", "signed", "completed", "declined", "cancelled", "expired")
 JST = timedelta(hours=9)
 PAGE = 20
@@ -260,8 +259,8 @@ async def cancel(
     request: Request,
     session: SessionDep,
     envelope_id: str,
-    reason: Optional = None,
-    csrf: Optional = None,
+    reason: FormText = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "send")

@@ -13,6 +13,7 @@ from gateway.api import keys as keys_api
 from gateway.api import webhooks as webhooks_api
 from gateway.console.text import TEXTS
 from gateway.console.web import (
+    FormText,
     SessionDep,
     backends,
     check_csrf,
@@ -29,7 +30,6 @@ from services.common.events import PUBLIC_EVENT_TYPES
 from services.common.refusals import RefusalCode
 
 router = APIRouter(prefix="/console/admin", include_in_schema=False)
-Optional = Annotated[str | None, Form()]
 Many = Annotated[list[str] | None, Form()]
 HOME = "/console/admin/integrations"
 FIELD_MESSAGES = {
@@ -88,9 +88,9 @@ async def integrations(request: Request, session: SessionDep, done: str = "") ->
 async def create_key(
     request: Request,
     session: SessionDep,
-    name: Optional = None,
+    name: FormText = None,
     scopes: Many = None,
-    csrf: Optional = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
@@ -107,7 +107,7 @@ async def create_key(
 
 @router.post("/keys/{key_id}/revoke")
 async def revoke_key(
-    request: Request, session: SessionDep, key_id: str, csrf: Optional = None
+    request: Request, session: SessionDep, key_id: str, csrf: FormText = None
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
@@ -125,10 +125,10 @@ async def revoke_key(
 async def create_webhook(
     request: Request,
     session: SessionDep,
-    url: Optional = None,
+    url: FormText = None,
     events: Many = None,
-    description: Optional = None,
-    csrf: Optional = None,
+    description: FormText = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
@@ -162,7 +162,7 @@ async def create_webhook(
 
 @router.post("/webhooks/{webhook_id}/rotate")
 async def rotate_secret(
-    request: Request, session: SessionDep, webhook_id: str, csrf: Optional = None
+    request: Request, session: SessionDep, webhook_id: str, csrf: FormText = None
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
@@ -174,7 +174,7 @@ async def rotate_secret(
 
 @router.post("/webhooks/{webhook_id}/delete")
 async def delete_webhook(
-    request: Request, session: SessionDep, webhook_id: str, csrf: Optional = None
+    request: Request, session: SessionDep, webhook_id: str, csrf: FormText = None
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")
@@ -213,7 +213,7 @@ async def redeliver(
     session: SessionDep,
     webhook_id: str,
     delivery_id: str,
-    csrf: Optional = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "admin")

@@ -4,11 +4,12 @@ steps in one page, sent as one request that creates and sends the envelope."""
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from gateway.console.web import (
+    FormText,
     SessionDep,
     backends,
     check_csrf,
@@ -33,7 +34,6 @@ from services.common.queries import GetDocument, GetPageImage, ListContractTypes
 from services.common.values import ContractType, DocumentInfo, ReminderSettings
 
 router = APIRouter(prefix="/console", include_in_schema=False)
-Optional = Annotated[str | None, Form()]
 
 
 class ConsoleEnvelope(BaseModel):
@@ -68,9 +68,9 @@ async def upload_page(request: Request, session: SessionDep) -> Response:
 async def upload(
     request: Request,
     session: SessionDep,
-    contract_type: Optional = None,
+    contract_type: FormText = None,
     file: Annotated[UploadFile | None, File()] = None,
-    csrf: Optional = None,
+    csrf: FormText = None,
 ) -> Response:
     check_csrf(request, session, csrf)
     require(request, session, "send")

@@ -12,7 +12,7 @@ from collections import defaultdict, deque
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from gateway.backends import Backends
@@ -109,6 +109,8 @@ async def current_session(request: Request) -> Session:
 
 
 SessionDep = Annotated[Session, Depends(current_session)]
+FormText = Annotated[str | None, Form()]
+"""A text field of a console form: absent is None, and the route says what is missing."""
 
 
 def check_csrf(request: Request, session: Session | None, sent: str | None) -> None:
