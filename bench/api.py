@@ -9,7 +9,6 @@ cursor pages) over 10,000 envelopes. Figures only: nothing here passes or fails.
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 import uuid
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.e2e import percentile
+from bench.e2e import p50_p99
 from deploy.local.catcher import Catcher
 from tests.support.agency import envelope_body, upload
 from tests.support.rabbit import async_rabbit_node
@@ -103,10 +102,7 @@ async def run(n: int, concurrency: int, total: int, lists: int) -> None:
                 print(f"GET /api/v1/envelopes over {max(total, seeded)} envelopes (sequential):")
                 for name, values in timings.items():
                     if values:
-                        print(
-                            f"  {name:18s} p50 {1000 * statistics.median(values):6.1f} ms"
-                            f"  p99 {1000 * percentile(values, 99):6.1f} ms  ({len(values)} calls)"
-                        )
+                        print(f"  {name:18s} {p50_p99(values)}  ({len(values)} calls)")
         finally:
             await stack.stop()
     await catcher.stop()

@@ -8,14 +8,13 @@ uv run python -m bench.console [--rounds 200]
 
 import argparse
 import asyncio
-import statistics
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
 
-from bench.e2e import percentile
+from bench.e2e import p50_p99
 from deploy.local.catcher import Catcher
 from gateway.console.demo import DEMO_LOGIN, demo_password
 from tests.e2e.test_contract_flow import signer_link, wait_for_mail
@@ -87,10 +86,7 @@ async def run(rounds: int) -> None:
             await http.aclose()
             print(f"console pages, {rounds} sequential GETs each:")
             for name, values in timings.items():
-                print(
-                    f"  {name:16s} p50 {1000 * statistics.median(values):6.1f} ms"
-                    f"  p99 {1000 * percentile(values, 99):6.1f} ms"
-                )
+                print(f"  {name:16s} {p50_p99(values)}")
         finally:
             await stack.stop()
     await catcher.stop()

@@ -41,6 +41,12 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
+def p50_p99(seconds: list[float]) -> str:
+    """`p50 …ms  p99 …ms` of latencies given in seconds, aligned for a table."""
+    p50, p99 = statistics.median(seconds), percentile(seconds, 99)
+    return f"p50 {1000 * p50:6.1f} ms  p99 {1000 * p99:6.1f} ms"
+
+
 def envelope_body(document_id: str, i: int) -> dict:
     return {
         "title": f"建物賃貸借契約書 {i}",
