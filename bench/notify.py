@@ -9,7 +9,10 @@ real SMTP server (aiosmtpd), printed as figures:
 E-mails per second of one worker, of two, and of a raw aiosmtplib loop on one connection
 to the same server, in the same run; the aims are one worker ≥ 0.8× raw, two ≥ 1.7× one.
 The raw loop runs on uvloop like the workers (and once more on asyncio's loop, for
-reference), so the ratio compares like with like.
+reference), so the ratio compares like with like. The floor (`bench/notify_floor.py`)
+sends the same mails through the same broker with none of the bookkeeping, and the run
+with workers limited to part of a CPU (`bench/cpu_limit.py`) measures scaling where two
+cores are shared with the SMTP server and the broker.
 """
 
 import argparse
@@ -27,6 +30,8 @@ from typing import Any
 import aiosmtplib
 import uvloop
 
+from bench import cpu_limit
+from bench.cpu_limit import CpuLimit
 from deploy.local.catcher import Catcher
 from services.notify.mail import MailSender, transact
 from services.notify.templates import render
@@ -101,11 +106,26 @@ def on_uvloop(work: Coroutine[Any, Any, Run]) -> Run:
 
 
 async def workers_rate(
-    amqp_url: str, var: Path, smtp: CountingSmtp, n: int, count: int, broker: list[int]
+    amqp_url: str,
+    var: Path,
+    smtp: CountingSmtp,
+    n: int,
+    count: int,
+    broker: list[int],
+    floor: bool = False,
+    cores: float = 0,
 ) -> Run:
-    """Mails a second from `n` workers: requests queued first, then the clock runs from
-    the first arrival to the last."""
-    fleet = Workers(var, worker_env(amqp_url, var, smtp.port))
+    """Mails a second from `n` workers (or floor workers, `bench.notify_floor`), each
+    limited to `cores` of a CPU when given: requests queued first, then the clock runs
+    from the first arrival to the last."""
+    env = worker_env(amqp_url, var, smtp.port)
+    limit = CpuLimit(cores) if cores else None
+    place = limit.place if limit else None
+    fleet = (
+        Workers(var, env, "bench.notify_floor", "notify floor ready", on_spawn=place)
+        if floor
+        else Workers(var, env, on_spawn=place)
+    )
     events = requests(count)
     await publish(amqp_url, events)
     before = smtp.received
@@ -121,6 +141,8 @@ async def workers_rate(
         cpu_ms = {k: (cpu_seconds(p) - cpu[k]) / (count - 1) * 1000 for k, p in kinds.items()}
     finally:
         await fleet.stop()
+        if limit:
+            limit.close()
     return Run((count - 1) / elapsed, cpu_ms)
 
 
@@ -131,13 +153,14 @@ async def main(args: argparse.Namespace) -> None:
         root = Path(tmp)
         async with async_rabbit_node(root / "rabbit") as amqp_url:
             if args.mails:
-                await throughput(amqp_url, root, args.mails)
+                await throughput(amqp_url, root, args.mails, args.worker_cpu)
             await proofs(amqp_url, root, args)
 
 
-async def throughput(amqp_url: str, root: Path, mails: int) -> None:
+async def throughput(amqp_url: str, root: Path, mails: int, cores: float) -> None:
     smtp = CountingSmtp(free_port())
     smtp.start()
+    capped: dict[int, Run] = {}
     try:
         declare = Workers(root / "declare", worker_env(amqp_url, root, smtp.port))
         await declare.start(1)  # the exchanges and queues, so requests can wait
@@ -145,25 +168,45 @@ async def throughput(amqp_url: str, root: Path, mails: int) -> None:
         broker = pids_under(root / "rabbit")
         raw = await asyncio.to_thread(on_uvloop, raw_loop(smtp, mails))  # as the workers
         plain = await raw_loop(smtp, mails)
+        floor = await workers_rate(amqp_url, root / "floor", smtp, 1, mails, broker, floor=True)
         one = await workers_rate(amqp_url, root / "one", smtp, 1, mails, broker)
         two = await workers_rate(amqp_url, root / "two", smtp, 2, mails, broker)
+        if cores and cpu_limit.available():
+            for n in (1, 2):
+                var = root / f"capped{n}"
+                capped[n] = await workers_rate(amqp_url, var, smtp, n, mails, broker, cores=cores)
     finally:
         smtp.stop()
-    print(f"raw aiosmtplib, one connection: {raw.rate:7.1f} mails/s  (uvloop, as the workers)")
+    print(f"raw aiosmtplib, one connection:  {raw.rate:7.1f} mails/s  (uvloop, as the workers)")
     print(f"  the same on asyncio's own loop: {plain.rate:7.1f} mails/s")
     print(
-        f"one notify worker:              {one.rate:7.1f} mails/s  = {one.rate / raw.rate:.2f}× raw"
+        f"floor, FastStream + aiosmtplib:  {floor.rate:7.1f} mails/s"
+        f" = {floor.rate / raw.rate:.2f}× raw"
     )
     print(
-        f"two notify workers:             {two.rate:7.1f} mails/s  = {two.rate / one.rate:.2f}× one"
+        f"one notify worker:               {one.rate:7.1f} mails/s = {one.rate / raw.rate:.2f}× raw"
+        f" = {one.rate / floor.rate:.2f}× floor"
     )
+    print(
+        f"two notify workers:              {two.rate:7.1f} mails/s = {two.rate / one.rate:.2f}× one"
+    )
+    if capped:
+        print(
+            f"workers limited to {cores:g} CPU each: one {capped[1].rate:.1f} mails/s,"
+            f" two {capped[2].rate:.1f} mails/s = {capped[2].rate / capped[1].rate:.2f}× one"
+        )
+    elif cores:
+        print("(no writable cgroup file system here: the run with limited workers is skipped)")
     print("CPU ms a mail, by process:")
-    for name, run in (
-        ("raw", raw),
-        ("raw, asyncio", plain),
-        ("one worker", one),
-        ("two workers", two),
-    ):
+    runs = {
+        "raw": raw,
+        "raw, asyncio": plain,
+        "floor": floor,
+        "one worker": one,
+        "two workers": two,
+    }
+    runs.update({f"{n} limited": run for n, run in capped.items()})
+    for name, run in runs.items():
         print(f"  {name:12} {run.costs()}")
     worker = one.cpu_ms["workers"]
     print(
@@ -171,6 +214,10 @@ async def throughput(amqp_url: str, root: Path, mails: int) -> None:
         f" = {1000 / worker / raw.rate:.2f}× raw; two workers on {os.cpu_count()} cores at most"
         f" {os.cpu_count() or 1:d} / {sum(two.cpu_ms.values()):.2f} ms"
         f" = {(os.cpu_count() or 1) * worker / sum(two.cpu_ms.values()):.2f}× one"
+    )
+    print(
+        f"  beyond the floor a worker spends {worker - floor.cpu_ms['workers']:.2f} ms a mail:"
+        " the claim, the outcome, the journal and the notification.delivered event"
     )
     print(f"  load average now {os.getloadavg()[0]:.1f}")
 
@@ -228,6 +275,12 @@ if __name__ == "__main__":
         choices=["once", "outage", "kills"],
         default=[],
         help="the delivery proofs to run (all of them when named without any)",
+    )
+    parser.add_argument(
+        "--worker-cpu",
+        type=float,
+        default=0.5,
+        help="CPU limit of each worker in the scaling run with limited workers (0: skip it)",
     )
     parser.add_argument("--exactly", type=int, default=3000)
     parser.add_argument("--outage", type=float, default=60.0)

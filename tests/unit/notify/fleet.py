@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import aio_pika
@@ -99,10 +100,22 @@ class CountingSmtp:
 
 
 class Workers:
-    """`python -m services.notify` processes, killed and restarted at will."""
+    """`python -m services.notify` processes (or another `module` that logs `ready` when
+    it consumes), killed and restarted at will; `on_spawn` is told each new process id
+    while the process is still starting Python."""
 
-    def __init__(self, var_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self,
+        var_dir: Path,
+        env: dict[str, str],
+        module: str = "services.notify",
+        ready: str = "notify service ready",
+        on_spawn: Callable[[int], None] | None = None,
+    ) -> None:
         self.var_dir = var_dir
+        self.module = module
+        self.ready_line = ready
+        self.on_spawn = on_spawn
         self.env = {**os.environ, "SHOMEI_LOG_LEVEL": "INFO", **env}
         self.processes: dict[int, subprocess.Popen[bytes]] = {}
         self.started = Counter[int]()
@@ -116,17 +129,19 @@ class Workers:
         path.parent.mkdir(parents=True, exist_ok=True)
         with path.open("ab") as log:
             self.processes[index] = subprocess.Popen(
-                [sys.executable, "-m", "services.notify"],
+                [sys.executable, "-m", self.module],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
+        if self.on_spawn is not None:
+            self.on_spawn(self.processes[index].pid)
 
     async def ready(self, index: int, timeout: float = 60) -> None:
         async with asyncio.timeout(timeout):
-            while "notify service ready" not in self.log_path(index).read_text(errors="replace"):
+            while self.ready_line not in self.log_path(index).read_text(errors="replace"):
                 if self.processes[index].poll() is not None:
                     raise RuntimeError(self.log_path(index).read_text(errors="replace"))
                 await asyncio.sleep(0.05)
