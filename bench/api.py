@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.e2e import p50_p99
+from bench.stats import p50_p99
 from deploy.local.catcher import Catcher
 from tests.support.agency import envelope_body, upload
 from tests.support.rabbit import async_rabbit_node

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.e2e import p50_p99
+from bench.stats import p50_p99
 from deploy.local.catcher import Catcher
 from gateway.console.demo import DEMO_LOGIN, demo_password
 from tests.e2e.test_contract_flow import signer_link, wait_for_mail

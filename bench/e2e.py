@@ -19,6 +19,7 @@ from pathlib import Path
 
 import httpx
 
+from bench.stats import percentile
 from deploy.local.catcher import Catcher
 from tests.support.pdfs import lease_pdf
 from tests.support.rabbit import async_rabbit_node
@@ -34,17 +35,6 @@ def cpu_seconds(pid: int) -> float:
     except FileNotFoundError:
         return 0.0
     return sum(int(f) for f in fields[11:15]) / CLOCK_TICKS
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def p50_p99(seconds: list[float]) -> str:
-    """`p50 …ms  p99 …ms` of latencies given in seconds, aligned for a table."""
-    p50, p99 = statistics.median(seconds), percentile(seconds, 99)
-    return f"p50 {1000 * p50:6.1f} ms  p99 {1000 * p99:6.1f} ms"
 
 
 def envelope_body(document_id: str, i: int) -> dict:

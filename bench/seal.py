@@ -15,12 +15,13 @@ import asyncio
 import io
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from PIL import Image, ImageDraw
 
+from bench.stats import percentile
 from services.common.blobstore.folder import FolderBlobStore
 from services.common.commands import DrawSeal
 from services.common.fonts import faces, pillow_font
@@ -47,11 +48,6 @@ STYLES: dict[SealStyle, tuple[str, str | None]] = {
     SealStyle.corporate_square: ("corporation", None),
     SealStyle.corporate_round: ("corporation_registered", None),
 }
-
-
-def percentile(values: Sequence[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def names_for(style: SealStyle, n: int) -> list[str]:
