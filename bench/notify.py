@@ -33,6 +33,7 @@ import uvloop
 from bench import cpu_limit
 from bench.cpu_limit import CpuLimit
 from deploy.local.catcher import Catcher
+from deploy.local.catcher import log as catcher_log
 from services.notify.mail import MailSender, transact
 from services.notify.templates import render
 from tests.support.rabbit import async_rabbit_node
@@ -148,7 +149,7 @@ async def workers_rate(
 
 async def main(args: argparse.Namespace) -> None:
     # no gateway runs here to take the SMS stand-in's status callbacks
-    logging.getLogger("deploy.local.catcher").setLevel(logging.ERROR)
+    catcher_log.setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         async with async_rabbit_node(root / "rabbit") as amqp_url:
