@@ -1,23 +1,23 @@
-"""The embedded store engine: one SQLite file per service (aiosqlite, WAL).
+"""The embedded store engine: one SQLite file per service (WAL).
 
 Each collection is a table of JSON documents with one real column per declared searchable
-field, so `find`/`count` use ordinary indexes. Writes go through one writer connection
-guarded by an asyncio.Lock (so concurrent unit-of-works in one process serialise their
-commits); reads use a second connection, which in WAL mode only ever sees committed data
-even while a commit is half-way through on the writer.
+field, so `find`/`count` use ordinary indexes. Writes go through one writer connection on
+a thread of its own, a whole transaction per trip (`sqlite_writer.SqliteWriter`), so the
+units of work of one process commit one after another. Reads use a second connection
+(aiosqlite), which in WAL mode only ever sees committed data even while a commit is
+half-way through on the writer.
 
 Every read runs in one hop to aiosqlite's thread (`execute_fetchall`): a cursor left open
 across an await would hold the shared reader's snapshot, so other reads would see rows
 already deleted or changed (an outbox row published twice, a false version conflict).
 """
 
-import asyncio
 import json
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,7 @@ from services.common.store.port import (
     Range,
     UndeclaredField,
 )
+from services.common.store.sqlite_writer import SqliteWriter
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
 BUSY_TIMEOUT_MS = 10_000
@@ -120,6 +121,13 @@ def _after(clause: str, column: str, after: After, descending: bool, params: lis
     return f"{clause} AND {keyset}" if clause else f" WHERE {keyset}"
 
 
+class _VersionMissed(Exception):
+    """Inside a write: a versioned UPDATE matched fewer rows than it was given."""
+
+    def __init__(self, sql: str) -> None:
+        self.sql = sql
+
+
 class SqliteStore:
     def __init__(self, folder: str | Path, service: str, collections: Sequence[Collection]) -> None:
         self.collections = tuple(collections)
@@ -128,9 +136,8 @@ class SqliteStore:
                 raise ValueError(f"collection name {coll.name!r} is reserved by the store")
         self.path = Path(folder) / f"{service}.sqlite3"
         self._by_name = {c.name: c for c in self.collections}
-        self._writer: aiosqlite.Connection | None = None
+        self._writer: SqliteWriter | None = None
         self._reader: aiosqlite.Connection | None = None
-        self._lock = asyncio.Lock()
         self._callbacks = CommitCallbacks()
         self.synchronous = "FULL"
         """Set before `open()`. NORMAL (WAL) skips the fsync at each commit: a commit still
@@ -140,80 +147,65 @@ class SqliteStore:
 
     async def open(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._writer.execute("PRAGMA journal_mode=WAL")
-        await self._writer.execute(f"PRAGMA synchronous={self.synchronous}")
-        await self._migrate(self._writer)
-        self._reader = await self._connect()
-
-    async def _connect(self) -> aiosqlite.Connection:
-        # isolation_level=None: no implicit BEGIN, transactions are ours to open.
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
-        await conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        return conn
+        self._writer = SqliteWriter(self.path, self.synchronous, BUSY_TIMEOUT_MS)
+        await self._writer.open()
+        await self._writer.transaction(self._migrate)
+        # isolation_level=None: no implicit BEGIN on the reader either.
+        self._reader = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._reader.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
-            if conn is not None:
-                await conn.close()
+        if self._reader is not None:
+            await self._reader.close()
+        if self._writer is not None:
+            await self._writer.close()
         self._reader = self._writer = None
 
-    async def _migrate(self, db: aiosqlite.Connection) -> None:
+    def _migrate(self, db: sqlite3.Connection) -> None:
         """Create tables and indexes; add (and backfill) columns for newly declared fields."""
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            await db.execute(
-                "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
-                " id TEXT NOT NULL UNIQUE, routing_key TEXT NOT NULL, payload TEXT NOT NULL,"
-                " headers TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL)"
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+            " id TEXT NOT NULL UNIQUE, routing_key TEXT NOT NULL, payload TEXT NOT NULL,"
+            " headers TEXT NOT NULL DEFAULT '{}', created_at TEXT NOT NULL)"
+        )
+        outbox_columns = {row[1] for row in db.execute("PRAGMA table_info(outbox)")}
+        for column, kind in OUTBOX_ADDED_COLUMNS.items():
+            if column not in outbox_columns:
+                db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {kind}")
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS idempotency_keys"
+            " (key TEXT PRIMARY KEY, reply TEXT, expires_at REAL NOT NULL)"
+        )
+        db.execute(
+            "CREATE INDEX IF NOT EXISTS ix_idempotency_keys_expires_at"
+            " ON idempotency_keys (expires_at)"
+        )
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS processed_events"
+            " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
+        )
+        for coll in self.collections:
+            table = _ident(coll.name)
+            db.execute(
+                f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY,"
+                " version INTEGER NOT NULL, data TEXT NOT NULL)"
             )
-            outbox_columns = {
-                row[1] for row in await db.execute_fetchall("PRAGMA table_info(outbox)")
-            }
-            for column, kind in OUTBOX_ADDED_COLUMNS.items():
-                if column not in outbox_columns:
-                    await db.execute(f"ALTER TABLE outbox ADD COLUMN {column} {kind}")
-            await db.execute(
-                "CREATE TABLE IF NOT EXISTS idempotency_keys"
-                " (key TEXT PRIMARY KEY, reply TEXT, expires_at REAL NOT NULL)"
-            )
-            await db.execute(
-                "CREATE INDEX IF NOT EXISTS ix_idempotency_keys_expires_at"
-                " ON idempotency_keys (expires_at)"
-            )
-            await db.execute(
-                "CREATE TABLE IF NOT EXISTS processed_events"
-                " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
-            )
-            for coll in self.collections:
-                table = _ident(coll.name)
-                await db.execute(
-                    f"CREATE TABLE IF NOT EXISTS {table} (id TEXT PRIMARY KEY,"
-                    " version INTEGER NOT NULL, data TEXT NOT NULL)"
-                )
-                existing = {
-                    row[1] for row in await db.execute_fetchall(f"PRAGMA table_info({table})")
-                }
-                for field in coll.searchable():
-                    if field in ("id", "version", "data"):
-                        raise ValueError(f"{coll.name}: {field!r} cannot be a searchable field")
-                    column = _ident(field)
-                    if field not in existing:
-                        await db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-                        await db.execute(
-                            f"UPDATE {table} SET {column} = json_extract(data, ?)",
-                            (f"$.{field}",),
-                        )
-                    unique = "UNIQUE " if field in coll.unique else ""
-                    await db.execute(
-                        f"CREATE {unique}INDEX IF NOT EXISTS"
-                        f" {_index_name(coll.name, field)} ON {table} ({column})"
+            existing = {row[1] for row in db.execute(f"PRAGMA table_info({table})")}
+            for field in coll.searchable():
+                if field in ("id", "version", "data"):
+                    raise ValueError(f"{coll.name}: {field!r} cannot be a searchable field")
+                column = _ident(field)
+                if field not in existing:
+                    db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+                    db.execute(
+                        f"UPDATE {table} SET {column} = json_extract(data, ?)",
+                        (f"$.{field}",),
                     )
-            await db.execute("COMMIT")
-        except BaseException:
-            if db.in_transaction:
-                await db.execute("ROLLBACK")
-            raise
+                unique = "UNIQUE " if field in coll.unique else ""
+                db.execute(
+                    f"CREATE {unique}INDEX IF NOT EXISTS"
+                    f" {_index_name(coll.name, field)} ON {table} ({column})"
+                )
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -310,35 +302,23 @@ class SqliteStore:
             f"SELECT 1 FROM outbox WHERE {claimable} LIMIT 1", (owner, now)
         ):
             return []  # nothing to claim: an idle relay's poll takes no write lock
-        async with self._transaction() as db:
-            rows = await db.execute_fetchall(
+        rows = await self._write.transaction(
+            lambda db: db.execute(
                 "UPDATE outbox SET claimed_by = ?, claim_until = ? WHERE seq IN"
                 f" (SELECT seq FROM outbox WHERE {claimable} ORDER BY seq LIMIT ?)"
                 " RETURNING seq, id, routing_key, payload, headers",
                 (owner, now + lease_seconds, owner, now, limit),
-            )
+            ).fetchall()
+        )
         return [_outbox_message(r[1:]) for r in sorted(rows, key=lambda r: r[0])]
 
     # -- writes ----------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE on the writer, under the process-wide commit lock."""
+    @property
+    def _write(self) -> SqliteWriter:
         if self._writer is None:
             raise RuntimeError("store is not open")
-        db = self._writer
-        async with self._lock:
-            await db.execute("BEGIN IMMEDIATE")
-            try:
-                yield db
-                await db.execute("COMMIT")
-            except BaseException:
-                # A cancelled COMMIT may still have run in aiosqlite's thread: then there is
-                # nothing to roll back, and the original error (or cancellation) must win.
-                with suppress(sqlite3.OperationalError):
-                    if db.in_transaction:
-                        await db.execute("ROLLBACK")
-                raise
+        return self._writer
 
     async def apply(
         self,
@@ -348,9 +328,9 @@ class SqliteStore:
     ) -> None:
         """Apply one unit of work atomically; ConcurrencyConflict leaves nothing written.
 
-        Rows of one shape go in one `executemany`: each statement is a hop to aiosqlite's
-        thread and back, and a group commit of a dozen documents paid a dozen of them.
-        Saves hold each document once, so the order between shapes does not matter.
+        Rows of one shape go in one `executemany`, and the whole transaction is one trip to
+        the writer's thread. Saves hold each document once, so the order between shapes
+        does not matter.
         """
         now = datetime.now(UTC).isoformat()
         shapes: dict[str, tuple[list[tuple[str, Document]], list[tuple[Any, ...]]]] = {}
@@ -359,37 +339,36 @@ class SqliteStore:
             written, rows = shapes.setdefault(sql, ([], []))
             written.append((collection, doc))
             rows.append(params)
+        outbox_rows = [
+            (m.id, m.routing_key, json.dumps(dict(m.payload)), json.dumps(dict(m.headers)), now)
+            for m in outbox
+        ]
+
+        def write(db: sqlite3.Connection) -> None:
+            for sql, (_, rows) in shapes.items():
+                cursor = db.executemany(sql, rows)
+                if sql.startswith("UPDATE") and cursor.rowcount != len(rows):
+                    raise _VersionMissed(sql)
+            if outbox_rows:
+                db.executemany(
+                    "INSERT INTO outbox (id, routing_key, payload, headers, created_at)"
+                    " VALUES (?, ?, ?, ?, ?)",
+                    outbox_rows,
+                )
+            if processed:
+                db.executemany(
+                    "INSERT INTO processed_events (event_id, at) VALUES (?, ?)",
+                    [(event_id, now) for event_id in processed],
+                )
+
         try:
-            async with self._transaction() as db:
-                for sql, (written, rows) in shapes.items():
-                    cursor = await db.executemany(sql, rows)
-                    if sql.startswith("UPDATE") and cursor.rowcount != len(rows):
-                        names = ", ".join(f"{c}/{d['id']}@{d['version']}" for c, d in written)
-                        raise ConcurrencyConflict(
-                            f"one of {names} is no longer at the version read"
-                        )
-                if outbox:
-                    await db.executemany(
-                        "INSERT INTO outbox (id, routing_key, payload, headers, created_at)"
-                        " VALUES (?, ?, ?, ?, ?)",
-                        [
-                            (
-                                msg.id,
-                                msg.routing_key,
-                                json.dumps(dict(msg.payload)),
-                                json.dumps(dict(msg.headers)),
-                                now,
-                            )
-                            for msg in outbox
-                        ],
-                    )
-                if processed:
-                    await db.executemany(
-                        "INSERT INTO processed_events (event_id, at) VALUES (?, ?)",
-                        [(event_id, now) for event_id in processed],
-                    )
+            await self._write.transaction(write)
         except sqlite3.IntegrityError as error:
             raise ConcurrencyConflict(str(error)) from error
+        except _VersionMissed as missed:
+            written, _ = shapes[missed.sql]
+            names = ", ".join(f"{c}/{d['id']}@{d['version']}" for c, d in written)
+            raise ConcurrencyConflict(f"one of {names} is no longer at the version read") from None
 
     def _doc_write(self, coll: Collection, doc: Document) -> tuple[str, tuple[Any, ...]]:
         """The INSERT (a new document) or versioned UPDATE that saves `doc`."""
@@ -409,52 +388,63 @@ class SqliteStore:
     async def mark_relayed(self, ids: Sequence[str]) -> None:
         if not ids:
             return
-        async with self._transaction() as db:
-            await db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+        await self._write.transaction(
+            lambda db: db.executemany("DELETE FROM outbox WHERE id = ?", [(i,) for i in ids])
+        )
 
     async def delete_expired(
         self, collection: str, field: str, before: Any, limit: int = 500
     ) -> int:
         coll = self.collection(collection)
         table, column = _ident(coll.name), _ident(coll.searched(field))
-        async with self._transaction() as db:
-            cur = await db.execute(
+        cursor = await self._write.transaction(
+            lambda db: db.execute(
                 f"DELETE FROM {table} WHERE id IN"
                 f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)",
                 (_column_value(before), int(limit)),
             )
-        return cur.rowcount
+        )
+        return cursor.rowcount
 
     # -- idempotency keys ----------------------------------------------------------------
 
     async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
         now = time.time()
-        async with self._transaction() as db:
-            await db.execute("DELETE FROM idempotency_keys WHERE expires_at < ?", (now,))
-            cur = await db.execute(
+
+        def claim(db: sqlite3.Connection) -> tuple[bool, list[Any]]:
+            db.execute("DELETE FROM idempotency_keys WHERE expires_at < ?", (now,))
+            cursor = db.execute(
                 "INSERT OR IGNORE INTO idempotency_keys (key, reply, expires_at)"
                 " VALUES (?, NULL, ?)",
                 (key, now + hold_seconds),
             )
-            if cur.rowcount == 1:
-                return IdempotentClaim(acquired=True)
-            rows = await db.execute_fetchall(
+            if cursor.rowcount == 1:
+                return True, []
+            return False, db.execute(
                 "SELECT reply FROM idempotency_keys WHERE key = ?", (key,)
-            )
-        reply = next(iter(rows))[0] if rows else None
+            ).fetchall()
+
+        acquired, rows = await self._write.transaction(claim)
+        if acquired:
+            return IdempotentClaim(acquired=True)
+        reply = rows[0][0] if rows else None
         return IdempotentClaim(acquired=False, reply=None if reply is None else json.loads(reply))
 
     async def settle_idempotency_key(
         self, key: str, reply: Mapping[str, Any] | None, keep_seconds: float
     ) -> None:
-        async with self._transaction() as db:
-            if reply is None:
-                await db.execute("DELETE FROM idempotency_keys WHERE key = ?", (key,))
-            else:
-                await db.execute(
-                    "UPDATE idempotency_keys SET reply = ?, expires_at = ? WHERE key = ?",
-                    (json.dumps(dict(reply)), time.time() + keep_seconds, key),
-                )
+        if reply is None:
+            await self._write.transaction(
+                lambda db: db.execute("DELETE FROM idempotency_keys WHERE key = ?", (key,))
+            )
+            return
+        answer, until = json.dumps(dict(reply)), time.time() + keep_seconds
+        await self._write.transaction(
+            lambda db: db.execute(
+                "UPDATE idempotency_keys SET reply = ?, expires_at = ? WHERE key = ?",
+                (answer, until, key),
+            )
+        )
 
     # -- unit of work --------------------------------------------------------------------
 
