@@ -16,14 +16,14 @@ from faststream.rabbit import RabbitBroker
 
 from services.common.bus import EVENTS, event_queue, make_broker
 from services.common.events import NotificationRequested
-from services.common.settings import get_settings
+from services.notify.handlers import worker_settings
 from services.notify.mail import MailSender
 from services.notify.ratelimit import RateLimit
 from services.notify.templates import render
 
 
 def build() -> tuple[FastStream, RabbitBroker]:
-    settings = get_settings()
+    settings = worker_settings()
     broker = make_broker(settings, "notify")
     mail = MailSender(
         settings.smtp_host,
@@ -32,7 +32,7 @@ def build() -> tuple[FastStream, RabbitBroker]:
         pool_size=settings.smtp_pool_size,
         rate=RateLimit(settings.smtp_rate),
     )
-    slots = asyncio.Semaphore(settings.smtp_pool_size)
+    slots = asyncio.Semaphore(settings.notify_in_flight)
     queue = event_queue("notify", "send", NotificationRequested, settings.redelivery_limit)
 
     @broker.subscriber(queue, exchange=EVENTS)

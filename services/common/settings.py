@@ -117,6 +117,12 @@ class Settings(BaseSettings):
     smtp_pool_size: int = Field(
         16, description="open SMTP connections each notify worker keeps and reuses"
     )
+    notify_in_flight: int = Field(
+        64,
+        ge=1,
+        description="notifications (per channel) a notify worker works on at once; their "
+        "store writes are committed together, so more in flight means fewer, larger commits",
+    )
     smtp_rate: float = Field(0, description="mails a second per notify worker; 0: no limit")
     sms_rate: float = Field(0, description="SMS a second per notify worker; 0: no limit")
     notify_workers: int = Field(

@@ -10,7 +10,7 @@ from services.common.notifications import SMS_STATUS_PATH, ListEnvelopeMessages,
 from services.common.runtime import ServiceRuntime
 from services.common.settings import Settings
 from services.common.store.sqlite import SqliteStore
-from services.notify.handlers import COLLECTIONS, NotifyHandlers
+from services.notify.handlers import COLLECTIONS, NotifyHandlers, worker_settings
 from services.notify.journal import SendJournal
 from services.notify.mail import MailSender
 from services.notify.numbers import ImportedNumberHistory
@@ -23,7 +23,7 @@ def build(
     settings: Settings | None = None, name: str = "notify"
 ) -> tuple[ServiceRuntime, NotifyHandlers]:
     """The service; tests give each instance its own `name`, hence its own queues."""
-    runtime = ServiceRuntime(name, COLLECTIONS, settings)
+    runtime = ServiceRuntime(name, COLLECTIONS, worker_settings(settings))
     if isinstance(runtime.store, SqliteStore):
         # A ledger of sends: its commits must outlive a killed worker, not an OS crash
         # (the send journal does not either); an fsync per commit cost about 6 ms here.
@@ -54,7 +54,7 @@ def build(
         ImportedNumberHistory(runtime.in_unit_of_work),
         presence,
         SendJournal(settings.var_dir / f"{runtime.name}-journal", presence.worker_id),
-        slots=settings.smtp_pool_size,
+        slots=settings.notify_in_flight,
     )
     runtime.answer(
         {ListEnvelopeMessages: handlers.envelope_messages, ReportSmsStatus: handlers.sms_status}

@@ -32,6 +32,7 @@ from services.common.notifications import (
     SmsStatusRecorded,
 )
 from services.common.retry import RetryLater, current_attempt
+from services.common.settings import Settings, get_settings
 from services.common.staging import stage
 from services.common.store import InUnitOfWork, UnitOfWork
 from services.notify import numbers
@@ -48,6 +49,14 @@ from services.notify.templates import RenderedMessage, render
 
 log = logging.getLogger(__name__)
 COLLECTIONS = (*LEDGER_COLLECTIONS, numbers.COLLECTION)
+
+
+def worker_settings(settings: Settings | None = None) -> Settings:
+    """A worker can only work on as many requests as the broker lets it hold."""
+    settings = settings or get_settings()
+    if settings.prefetch < settings.notify_in_flight:
+        settings = settings.model_copy(update={"prefetch": settings.notify_in_flight})
+    return settings
 
 
 class NotifyHandlers:
@@ -71,6 +80,7 @@ class NotifyHandlers:
         self._presence = presence
         self._now = now
         self._in_flight: set[str] = set()
+        self.in_flight = slots
         self._slots = {"email": asyncio.Semaphore(slots), "sms": asyncio.Semaphore(slots)}
         self.outcomes: Counter[str] = Counter()
         """Deliveries handled by this worker, by outcome: for logs, tests and benchmarks."""
@@ -98,9 +108,11 @@ class NotifyHandlers:
     # --- delivery ------------------------------------------------------------------------
 
     async def deliver(self, event: NotificationRequested) -> None:
-        """At most `slots` notifications per channel are between claim and record: a claim
-        is taken when a connection is free, and the "sent" write never queues behind the
-        claims of messages still waiting, which keeps the kill window short."""
+        """At most `slots` notifications per channel are between claim and record
+        (`SHOMEI_NOTIFY_IN_FLIGHT`): their claims and outcomes share the ledger's commits,
+        so the more in flight, the fewer commits a mail. A claim may wait for a free
+        connection; the "sent" write never waits behind more than one commit (outcomes
+        go first), which keeps the kill window short."""
         nid = event.notification_id
         if nid in self._in_flight:
             # A copy of this request is already with this worker; the claim it writes
