@@ -80,7 +80,8 @@ class NotifyHandlers:
         self._presence = presence
         self._now = now
         self._in_flight: set[str] = set()
-        self.in_flight = slots
+        self.slots = slots
+        """Deliveries per channel between claim and record at once."""
         self._slots = {"email": asyncio.Semaphore(slots), "sms": asyncio.Semaphore(slots)}
         self.outcomes: Counter[str] = Counter()
         """Deliveries handled by this worker, by outcome: for logs, tests and benchmarks."""

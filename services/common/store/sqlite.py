@@ -397,14 +397,15 @@ class SqliteStore:
     ) -> int:
         coll = self.collection(collection)
         table, column = _ident(coll.name), _ident(coll.searched(field))
-        cursor = await self._write.transaction(
-            lambda db: db.execute(
-                f"DELETE FROM {table} WHERE id IN"
-                f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)",
-                (_column_value(before), int(limit)),
+        return await self._write.transaction(
+            lambda db: (
+                db.execute(
+                    f"DELETE FROM {table} WHERE id IN"
+                    f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)",
+                    (_column_value(before), int(limit)),
+                ).rowcount
             )
         )
-        return cursor.rowcount
 
     # -- idempotency keys ----------------------------------------------------------------
 

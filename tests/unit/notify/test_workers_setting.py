@@ -30,7 +30,7 @@ def test_a_worker_is_let_hold_as_many_requests_as_it_works_on_at_once() -> None:
     assert worker_settings(Settings(notify_in_flight=8, prefetch=32)).prefetch == 32
     runtime, handlers = build(Settings(notify_in_flight=48, prefetch=16), "notify-in-flight")
     assert runtime.settings.prefetch == 48
-    assert handlers.in_flight == 48
+    assert handlers.slots == 48
 
 
 def test_a_bad_number_in_flight_is_refused() -> None:
