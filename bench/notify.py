@@ -31,7 +31,6 @@ import aiosmtplib
 import uvloop
 
 from bench import cpu_limit
-from bench.cpu_limit import CpuLimit
 from deploy.local.catcher import Catcher
 from deploy.local.catcher import log as catcher_log
 from services.notify.mail import MailSender, transact
@@ -120,7 +119,7 @@ async def workers_rate(
     limited to `cores` of a CPU when given: requests queued first, then the clock runs
     from the first arrival to the last."""
     env = worker_env(amqp_url, var, smtp.port)
-    limit = CpuLimit(cores) if cores else None
+    limit = cpu_limit.CpuLimit(cores) if cores else None
     place = limit.place if limit else None
     fleet = (
         Workers(var, env, "bench.notify_floor", "notify floor ready", on_spawn=place)
