@@ -53,9 +53,9 @@ class Fleet:
         rest = [name for name in self.instances.names if name not in first]
         await self.instances.start(rest, timeout)
 
-    async def settle(self) -> None:
+    async def settle(self, timeout: float) -> None:
         """Until every gateway answers /healthz and every service instance its health."""
-        await self.instances.ready()
+        await self.instances.ready(timeout=timeout)
 
     def kill(self, name: str) -> None:
         """SIGKILL: the process gets no chance to finish anything."""

@@ -22,6 +22,15 @@ from services.common.rpc import QueryClient, ServiceUnavailable
 ROOT = Path(__file__).resolve().parents[2]
 
 
+class NotReady(RuntimeError):
+    """`name` did not answer in time ("" while still connecting to the broker)."""
+
+    def __init__(self, name: str, timeout: float, log: str) -> None:
+        super().__init__(f"{name or 'the broker'} did not answer in {timeout:.0f}s:\n{log}")
+        self.name = name
+        self.timeout = timeout
+
+
 class Instances:
     """Service instances and gateways on one broker; `env` is what every one gets, as it
     is at each spawn (a test may change it, then start an instance again)."""
@@ -35,6 +44,8 @@ class Instances:
         self.gateways: dict[str, int] = {}
         """Gateway instance name → its HTTP port."""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self.waiting_for = ""
+        """The instance `ready` waits for now."""
 
     def add_service(self, name: str, service: str) -> None:
         self.services[name] = service
@@ -71,20 +82,30 @@ class Instances:
         for name in names:
             self.spawn(name)
         try:
-            await asyncio.wait_for(self.ready(names), timeout)
-        except TimeoutError:
+            await self.ready(names, timeout)
+        except NotReady as exc:
             await self.stop()
-            raise RuntimeError(f"not ready in {timeout:.0f}s:\n{self.logs()}") from None
+            who = exc.name or "the broker"
+            raise RuntimeError(f"{who} not ready in {exc.timeout:.0f}s:\n{self.logs()}") from None
         except BaseException:
             await self.stop()
             raise
 
-    async def ready(self, names: Iterable[str] | None = None) -> None:
+    async def ready(self, names: Iterable[str] | None = None, timeout: float | None = None) -> None:
         """Until each of `names` (default: every running one) answers, or one of ours
-        exits by itself."""
+        exits by itself; past `timeout` seconds, `NotReady` names the first that did not
+        answer, with the end of its log."""
         names = list(self.processes if names is None else names)
+        try:
+            await asyncio.wait_for(self._answered(names), timeout)
+        except TimeoutError:
+            name = self.waiting_for
+            raise NotReady(name, timeout or 0, self.logs(only=name) if name else "") from None
+
+    async def _answered(self, names: list[str]) -> None:
         async with httpx.AsyncClient(timeout=5) as http:
             for name in (n for n in names if n in self.gateways):
+                self.waiting_for = name
                 url = f"http://127.0.0.1:{self.gateways[name]}/healthz"
                 while True:
                     self.check_alive()
@@ -94,10 +115,12 @@ class Instances:
                     except httpx.TransportError:
                         pass
                     await asyncio.sleep(0.2)
+        self.waiting_for = ""
         queries = QueryClient(self.amqp_url, 2.0)
         await queries.connect()
         try:
             for name in (n for n in names if n in self.services):
+                self.waiting_for = name
                 while True:
                     self.check_alive()
                     try:
@@ -114,9 +137,9 @@ class Instances:
             if process.poll() is not None:
                 raise RuntimeError(f"{name} exited with {process.returncode}:\n{self.logs()}")
 
-    def logs(self, tail: int = 40) -> str:
+    def logs(self, tail: int = 40, only: str = "") -> str:
         out = []
-        for path in sorted((self.var_dir / "log").glob("*.log")):
+        for path in sorted((self.var_dir / "log").glob(f"{only or '*'}.log")):
             lines = path.read_text(errors="replace").splitlines()[-tail:]
             out.append(f"--- {path.name}\n" + "\n".join(lines))
         return "\n".join(out)
