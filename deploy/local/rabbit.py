@@ -91,12 +91,13 @@ class RabbitNode:
         path = self.base_dir / f"vhost-{os.getpid()}-{time.monotonic_ns()}.json"
         path.write_text(json.dumps(definitions))
         try:
-            self._ctl("import_definitions", str(path))
+            self.ctl("import_definitions", str(path))
         finally:
             path.unlink(missing_ok=True)
         return self.vhost_url(vhost)
 
-    def _ctl(self, *args: str, timeout: float = 60.0) -> None:
+    def ctl(self, *args: str, timeout: float = 60.0) -> None:
+        """`rabbitmqctl args…` against this node; RabbitNodeError when it fails."""
         result = subprocess.run(
             [str(RABBIT_BIN / "rabbitmqctl"), "-q", *args],
             env=self.env(),
@@ -263,9 +264,9 @@ class RabbitNode:
 
     def join(self, seed: str) -> None:
         """Make this running node a member of `seed`'s cluster (its own data is dropped)."""
-        self._ctl("stop_app")
-        self._ctl("join_cluster", seed)
-        self._ctl("start_app")
+        self.ctl("stop_app")
+        self.ctl("join_cluster", seed)
+        self.ctl("start_app")
 
     def kill(self) -> None:
         """SIGKILL the node and its wrapper, as a crash would: no clean shutdown."""

@@ -21,6 +21,7 @@ from services.common import failover
 from services.common.bus import instance_health_queue, query_queue
 from services.common.idempotency import DEADLINE_HEADER, IDEMPOTENCY_HEADER
 from services.common.messages import Answer, Refusal, Request, new_id
+from services.common.queue_watch import QueueWatch
 from services.common.refusals import RefusalCode
 from services.common.telemetry import trace_headers
 
@@ -63,6 +64,7 @@ class QueryClient:
         self._channel: aio_pika.abc.AbstractChannel | None = None
         self._pending: dict[str, asyncio.Future[bytes]] = {}
         self._reply_to = f"shomei.reply.{new_id()}"
+        self._watch: QueueWatch | None = None
 
     async def connect(self) -> None:
         self._connection = await failover.connect_robust(
@@ -77,8 +79,17 @@ class QueryClient:
             self._reply_to, exclusive=True, auto_delete=True, durable=False
         )
         await reply_queue.consume(self._on_reply, no_ack=True)
+        self._watch = QueueWatch(self._connection, lambda: [self._reply_to])
+        self._watch.start()
+
+    @property
+    def reply_queue(self) -> str:
+        """This process's queue for the answers, exclusive to its connection."""
+        return self._reply_to
 
     async def close(self) -> None:
+        if self._watch is not None:
+            await self._watch.stop()
         for future in self._pending.values():
             future.cancel()
         if self._connection is not None:

@@ -24,6 +24,7 @@ from services.common.health import answer_instance_health
 from services.common.messages import Event, Request
 from services.common.outbox import OutboxRelay
 from services.common.queries import Health
+from services.common.queue_watch import QueueWatch
 from services.common.retry import DelayedRetry
 from services.common.settings import Settings, get_settings
 from services.common.store import Collection, ConcurrencyConflict, UnitOfWork, open_store
@@ -76,6 +77,7 @@ class ServiceRuntime:
         self.relay = OutboxRelay(self.store, self.broker)
         self._answered = False
         self._sweeper: asyncio.Task[None] | None = None
+        self._watch_queues: QueueWatch | None = None
         self._retries: list[DelayedRetry] = []
         self._serial = KeyedLocks()
         answer_instance_health(self.broker, name, self.settings.instance)
@@ -106,6 +108,13 @@ class ServiceRuntime:
         for retry in self._retries:
             await retry.declare()
         self.relay.start()
+        transient = [
+            sub.queue.name
+            for sub in self.broker.subscribers
+            if hasattr(sub, "queue") and not sub.queue.durable  # health's and queries'
+        ]
+        self._watch_queues = QueueWatch(await self.broker.connect(), lambda: transient)
+        self._watch_queues.start()
         if telemetry.exporting():
             queues = [
                 sub.queue.name
@@ -120,6 +129,8 @@ class ServiceRuntime:
         """Stop taking messages and let handlers in flight finish (each subscriber waits up
         to its share of the grace), then relay what they wrote, then the broker closes."""
         started = asyncio.get_running_loop().time()
+        if self._watch_queues is not None:
+            await self._watch_queues.stop()
         stopped = await asyncio.gather(
             *(sub.stop() for sub in self.broker.subscribers), return_exceptions=True
         )

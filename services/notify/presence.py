@@ -15,6 +15,7 @@ from aiormq.exceptions import ChannelLockedResource, ChannelNotFoundEntity
 
 from services.common import failover
 from services.common.messages import new_id
+from services.common.queue_watch import QueueWatch
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,7 @@ class Presence:
         self._service = service
         self.worker_id = new_id()[:16]
         self._connection: AbstractRobustConnection | None = None
+        self._watch: QueueWatch | None = None
 
     def queue_name(self, worker_id: str) -> str:
         return f"{self._service}.worker.{worker_id}"
@@ -33,11 +35,15 @@ class Presence:
         """Robust: after a reconnect the channel declares the queue again."""
         self._connection = await failover.connect_robust(self._url)
         channel = await self._connection.channel()
-        await channel.declare_queue(
-            self.queue_name(self.worker_id), exclusive=True, auto_delete=True
-        )
+        own = self.queue_name(self.worker_id)
+        await channel.declare_queue(own, exclusive=True, auto_delete=True)
+        self._watch = QueueWatch(self._connection, lambda: [own], consumed=False)
+        self._watch.start()
 
     async def stop(self) -> None:
+        if self._watch is not None:
+            await self._watch.stop()
+            self._watch = None
         if self._connection is not None:
             await self._connection.close()
             self._connection = None

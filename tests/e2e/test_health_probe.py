@@ -13,7 +13,7 @@ import pytest
 from deploy.local.instances import ROOT, Instances
 from deploy.local.rabbit import RabbitNode
 from services.common.health import check
-from tests.support.rabbit import vhost
+from tests.support.rabbit import forget_queue, vhost
 
 pytestmark = pytest.mark.e2e
 
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.e2e
 async def two_seals(
     tmp_path_factory: pytest.TempPathFactory, rabbit: RabbitNode
 ) -> AsyncIterator[Instances]:
-    """Two instances of one service; the tests run in order, the last one kills."""
+    """Two instances of one service; the tests run in order, the last two kill."""
     tmp_path = tmp_path_factory.mktemp("probe")
     async with vhost(rabbit, "probe") as amqp_url:
         env = {
@@ -48,7 +48,7 @@ async def answers(seals: Instances, instance: str | None) -> bool:
     return await check(seals.amqp_url, "seal", 3.0, instance)
 
 
-async def until_answers(seals: Instances, instance: str, expected: bool) -> None:
+async def until_answers(seals: Instances, instance: str | None, expected: bool) -> None:
     while await answers(seals, instance) != expected:
         await asyncio.sleep(0.5)
 
@@ -82,6 +82,15 @@ async def test_without_a_name_the_probe_asks_the_instance_of_its_own_environment
     assert not await answers(two_seals, "seal-c")  # no such pod
 
 
+async def test_an_instance_whose_health_queue_the_broker_forgot_answers_again(
+    two_seals: Instances, rabbit: RabbitNode
+) -> None:
+    await forget_queue(rabbit, two_seals.amqp_url, "seal.health.seal-a")
+    assert not await answers(two_seals, "seal-a")  # its consumer goes on, unreachable
+    await asyncio.wait_for(until_answers(two_seals, "seal-a", True), 30)
+    assert await answers(two_seals, "seal-b")
+
+
 async def test_a_killed_instance_fails_its_own_probe_and_the_service_still_answers(
     two_seals: Instances,
 ) -> None:
@@ -89,3 +98,16 @@ async def test_a_killed_instance_fails_its_own_probe_and_the_service_still_answe
     await asyncio.wait_for(until_answers(two_seals, "seal-b", False), 60)
     assert await answers(two_seals, "seal-a")
     assert await answers(two_seals, None)  # `--any`
+
+
+async def test_a_service_whose_query_queue_the_broker_forgot_answers_again_on_any_instance(
+    two_seals: Instances, rabbit: RabbitNode
+) -> None:
+    """Whichever instance declares the queue again, the service answers while one lives."""
+    await two_seals.start(["seal-b"], 60)
+    await forget_queue(rabbit, two_seals.amqp_url, "seal.query")
+    assert not await answers(two_seals, None)
+    await asyncio.wait_for(until_answers(two_seals, None, True), 30)
+    two_seals.kill("seal-b")
+    await asyncio.wait_for(until_answers(two_seals, None, True), 30)
+    assert await answers(two_seals, "seal-a")

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import Future
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from urllib.parse import unquote
 
 from deploy.local.ports import free_port
 from deploy.local.rabbit import RabbitNode
@@ -117,3 +118,14 @@ class EarlyNode:
         self._node.stop()
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
+
+
+async def forget_queue(node: RabbitNode, amqp_url: str, queue: str) -> None:
+    """Drop `queue` from the broker's records and nothing else, as a surviving node does
+    for a dead node's transient queues: its process and consumers go on unreachable, and
+    no consumer is told."""
+    vhost = unquote(amqp_url.rsplit("/", 1)[1]) or "/"
+    term = f'rabbit_misc:r(<<"{vhost}">>, queue, <<"{queue}">>)'
+    await asyncio.to_thread(
+        node.ctl, "eval", f'ok = rabbit_amqqueue:internal_delete({term}, <<"test">>).'
+    )

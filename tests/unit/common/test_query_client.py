@@ -17,7 +17,7 @@ from services.common.queries import Health
 from services.common.rpc import QueryClient, ServiceUnavailable
 from services.common.settings import Settings
 from services.common.views import HealthView
-from tests.support.rabbit import make_node
+from tests.support.rabbit import forget_queue, make_node
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +86,21 @@ async def test_query_client_answers_again_after_the_broker_closes_its_connection
             *(client.ask(answering_service, Health()) for _ in range(20))
         )
         assert {r.status for r in results} == {"ok"}
+    finally:
+        await client.close()
+
+
+async def test_query_client_whose_reply_queue_the_broker_forgot_gets_its_answers_again(
+    own_node, answering_service
+):
+    client = QueryClient(own_node.amqp_url, timeout=5)
+    await client.connect()
+    try:
+        assert (await client.ask(answering_service, Health())).status == "ok"
+        await forget_queue(own_node, own_node.amqp_url, client.reply_queue)
+        with pytest.raises(ServiceUnavailable):  # the answer has nowhere to go
+            await client.ask(answering_service, Health(), timeout=1)
+        assert (await answered_after_recovery(client, answering_service)).status == "ok"
     finally:
         await client.close()
 
