@@ -7,7 +7,7 @@ Measured here with three nodes, one killed -9 and restarted again and again: now
 then a process that reconnected at once declared its queue and consumed from it without
 any error, and moments later the queue was no longer on record. Its process and the
 consumer went on, but nothing could reach them, and no cancel told the client: an
-instance never answered its health probe again (about one node kill in fifteen).
+instance never answered its health probe again (after 4 of 44 node kills).
 
 So each connection that consumes such queues asks the broker every few seconds about
 each of them (a passive declare). A queue no longer on record, or on record without a
