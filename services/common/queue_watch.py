@@ -56,8 +56,6 @@ class QueueWatch:
         self._task: asyncio.Task[None] | None = None
         self._settled = asyncio.Event()
         """Connected, with every queue and consumer declared again after a reconnect."""
-        self.reconnects = 0
-        """How many times a queue astray made it reconnect."""
 
     def _unsettle(self, *_: object) -> None:
         self._settled.clear()
@@ -114,11 +112,10 @@ class QueueWatch:
                         astray = [name for name in await self.astray() if name in astray]
                 if astray:
                     log.warning(
-                        "not consuming %s any more (gone from the broker's records);"
-                        " reconnecting to declare and consume again",
+                        "%s gone from the broker's records or left without its consumer;"
+                        " reconnecting to declare it again",
                         ", ".join(astray),
                     )
-                    self.reconnects += 1
                     await self._connection.reconnect()
             except Exception as exc:  # the connection broke meanwhile: it reconnects anyway
                 log.info("queue watch skipped a round: %s: %s", type(exc).__name__, exc)
