@@ -23,12 +23,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 class NotReady(RuntimeError):
-    """`name` did not answer in time ("" while still connecting to the broker)."""
+    """An instance did not answer in time; `headline` names it ("the broker" while still
+    connecting to it), the message adds the end of its log."""
 
     def __init__(self, name: str, timeout: float, log: str) -> None:
-        super().__init__(f"{name or 'the broker'} did not answer in {timeout:.0f}s:\n{log}")
-        self.name = name
-        self.timeout = timeout
+        self.headline = f"{name or 'the broker'} did not answer in {timeout:.0f}s"
+        super().__init__(f"{self.headline}:\n{log}")
 
 
 class Instances:
@@ -44,7 +44,7 @@ class Instances:
         self.gateways: dict[str, int] = {}
         """Gateway instance name → its HTTP port."""
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self.waiting_for = ""
+        self._waiting_for = ""
         """The instance `ready` waits for now."""
 
     def add_service(self, name: str, service: str) -> None:
@@ -85,8 +85,7 @@ class Instances:
             await self.ready(names, timeout)
         except NotReady as exc:
             await self.stop()
-            who = exc.name or "the broker"
-            raise RuntimeError(f"{who} not ready in {exc.timeout:.0f}s:\n{self.logs()}") from None
+            raise RuntimeError(f"{exc.headline}:\n{self.logs()}") from None
         except BaseException:
             await self.stop()
             raise
@@ -99,13 +98,13 @@ class Instances:
         try:
             await asyncio.wait_for(self._answered(names), timeout)
         except TimeoutError:
-            name = self.waiting_for
+            name = self._waiting_for
             raise NotReady(name, timeout or 0, self.logs(only=name) if name else "") from None
 
     async def _answered(self, names: list[str]) -> None:
         async with httpx.AsyncClient(timeout=5) as http:
             for name in (n for n in names if n in self.gateways):
-                self.waiting_for = name
+                self._waiting_for = name
                 url = f"http://127.0.0.1:{self.gateways[name]}/healthz"
                 while True:
                     self.check_alive()
@@ -115,12 +114,12 @@ class Instances:
                     except httpx.TransportError:
                         pass
                     await asyncio.sleep(0.2)
-        self.waiting_for = ""
+        self._waiting_for = ""
         queries = QueryClient(self.amqp_url, 2.0)
         await queries.connect()
         try:
             for name in (n for n in names if n in self.services):
-                self.waiting_for = name
+                self._waiting_for = name
                 while True:
                     self.check_alive()
                     try:

@@ -23,7 +23,7 @@ reconnect within a round. The service keeps answering; it runs on fewer instance
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 
 from aio_pika.abc import AbstractRobustConnection
 from aiormq.exceptions import ChannelNotFoundEntity
@@ -37,13 +37,13 @@ not have declared it or its consumer yet."""
 
 
 class QueueWatch:
-    """Watch `names()`, queues this process declared on `connection` and consumes (or,
+    """Watch `names`, queues this process declared on `connection` and consumes (or,
     with `consumed=False`, only holds); reconnect when one is astray."""
 
     def __init__(
         self,
         connection: AbstractRobustConnection,
-        names: Callable[[], Iterable[str]],
+        names: Sequence[str],
         every: float = WATCH_EVERY_SECONDS,
         *,
         consumed: bool = True,
@@ -86,7 +86,7 @@ class QueueWatch:
         astray = []
         channel = None
         try:
-            for name in self._names():
+            for name in self._names:
                 if channel is None or channel.is_closed:
                     channel = await self._connection.channel(publisher_confirms=False)
                 try:

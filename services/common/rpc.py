@@ -79,7 +79,7 @@ class QueryClient:
             self._reply_to, exclusive=True, auto_delete=True, durable=False
         )
         await reply_queue.consume(self._on_reply, no_ack=True)
-        self._watch = QueueWatch(self._connection, lambda: [self._reply_to])
+        self._watch = QueueWatch(self._connection, [self._reply_to])
         self._watch.start()
 
     @property

@@ -108,20 +108,13 @@ class ServiceRuntime:
         for retry in self._retries:
             await retry.declare()
         self.relay.start()
-        transient = [
-            sub.queue.name
-            for sub in self.broker.subscribers
-            if hasattr(sub, "queue") and not sub.queue.durable  # health's and queries'
-        ]
-        self._watch_queues = QueueWatch(await self.broker.connect(), lambda: transient)
+        queues = [sub.queue for sub in self.broker.subscribers if hasattr(sub, "queue")]
+        transient = [q.name for q in queues if not q.durable]  # health's and queries'
+        self._watch_queues = QueueWatch(await self.broker.connect(), transient)
         self._watch_queues.start()
         if telemetry.exporting():
-            queues = [
-                sub.queue.name
-                for sub in self.broker.subscribers
-                if hasattr(sub, "queue") and not sub.queue.auto_delete  # not health's
-            ]
-            watch = telemetry.watch_queues(self.settings.amqp_url, [*queues, f"{self.name}.dead"])
+            measured = [q.name for q in queues if not q.auto_delete]  # not health's
+            watch = telemetry.watch_queues(self.settings.amqp_url, [*measured, f"{self.name}.dead"])
             self._watch = asyncio.create_task(watch)
         log.info("%s service ready", self.name)
 

@@ -37,7 +37,7 @@ class Presence:
         channel = await self._connection.channel()
         own = self.queue_name(self.worker_id)
         await channel.declare_queue(own, exclusive=True, auto_delete=True)
-        self._watch = QueueWatch(self._connection, lambda: [own], consumed=False)
+        self._watch = QueueWatch(self._connection, [own], consumed=False)
         self._watch.start()
 
     async def stop(self) -> None:
