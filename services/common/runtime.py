@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import uvloop
@@ -90,18 +91,32 @@ class ServiceRuntime:
     async def _open(self) -> None:
         await self.store.open()
         await self.blobs.open()
-        self._sweeper = asyncio.create_task(self._sweep_blobs(), name="blob-sweep")
+        self._sweeper = asyncio.create_task(self._sweep_forever(), name="sweep")
 
-    async def _sweep_blobs(self) -> None:
-        """At start and then periodically: what interrupted uploads left behind."""
+    async def _sweep_forever(self) -> None:
+        """At start and then hourly; one sweep failing does not hold up the other."""
         while True:
-            try:
-                removed = await self.blobs.sweep(STALE_UPLOAD_SECONDS)
-                if removed:
-                    log.info("swept %d leftovers of interrupted uploads", removed)
-            except Exception:
-                log.exception("blob sweep failed; trying again later")
+            for sweep in (self.sweep_uploads, self.forget_old_events):
+                try:
+                    await sweep()
+                except Exception:
+                    log.exception("%s failed; trying again later", sweep.__name__)
             await asyncio.sleep(SWEEP_EVERY_SECONDS)
+
+    async def sweep_uploads(self) -> None:
+        removed = await self.blobs.sweep(STALE_UPLOAD_SECONDS)
+        if removed:
+            log.info("swept %d leftovers of interrupted uploads", removed)
+
+    async def forget_old_events(self) -> None:
+        """Records of events handled longer ago than anyone would redeliver or replay them
+        would otherwise grow by one for every event, for ever."""
+        keep = timedelta(days=self.settings.processed_events_keep_days)
+        before, forgotten = datetime.now(UTC) - keep, 0
+        while batch := await self.store.forget_processed(before):
+            forgotten += batch
+        if forgotten:
+            log.info("forgot %d events handled before %s", forgotten, before.isoformat())
 
     async def _started(self) -> None:
         await declare_topology(self.broker, self.name)

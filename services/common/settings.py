@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         description="seconds a service has on SIGTERM to finish the handlers in flight and "
         "relay their events; under the 10 s supervisors wait before SIGKILL",
     )
+    processed_events_keep_days: float = Field(
+        30.0,
+        gt=0,
+        description="days a service remembers the events it handled, so a redelivered or "
+        "replayed copy is not handled twice; older records are swept",
+    )
     idempotency_keep_seconds: float = Field(
         24 * 3600.0,
         description="seconds a command's reply is kept under its idempotency key for retries",

@@ -162,6 +162,7 @@ class MongoStore:
         if "ux_seq" in await db[OUTBOX].index_information():
             await db[OUTBOX].drop_index("ux_seq")  # rows no longer carry a `seq`
         await db[OUTBOX].create_index(OUTBOX_ORDER, name="ix_order")
+        await db[PROCESSED].create_index([("at", ASCENDING)], name="ix_at")
         await db[IDEMPOTENCY].create_index(
             [("expires_at", ASCENDING)], name="ttl_expires_at", expireAfterSeconds=0
         )
@@ -392,6 +393,16 @@ class MongoStore:
             return 0
         async with self._lock:
             result = await table.delete_many({"_id": {"$in": ids}, **expired})
+        return result.deleted_count
+
+    async def forget_processed(self, before: datetime, limit: int = 500) -> int:
+        table = self._db[PROCESSED]
+        old = {"at": {"$lt": before}}
+        ids = [doc["_id"] async for doc in table.find(old, {"_id": 1}).limit(int(limit))]
+        if not ids:
+            return 0
+        async with self._lock:
+            result = await table.delete_many({"_id": {"$in": ids}, **old})
         return result.deleted_count
 
     # -- idempotency keys ----------------------------------------------------------------

@@ -8,6 +8,7 @@ processed event ids, so a crash never separates a state change from the events i
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 Document = dict[str, Any]
@@ -170,6 +171,10 @@ class Store(Protocol):
         """Delete up to `limit` documents whose indexed `field` lies below `before`; how
         many. For records with a lifetime (kept answers, counters), never for aggregates:
         a save racing the delete meets a version conflict and writes the record anew."""
+
+    async def forget_processed(self, before: datetime, limit: int = 500) -> int:
+        """Forget up to `limit` of the event ids recorded processed before `before`; how
+        many. A copy of such an event arriving later would be handled again."""
 
     async def claim_idempotency_key(self, key: str, hold_seconds: float) -> IdempotentClaim:
         """Atomically take `key` for one run, or say how its first run went.

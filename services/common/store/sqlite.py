@@ -184,6 +184,7 @@ class SqliteStore:
             "CREATE TABLE IF NOT EXISTS processed_events"
             " (event_id TEXT PRIMARY KEY, at TEXT NOT NULL)"
         )
+        db.execute("CREATE INDEX IF NOT EXISTS ix_processed_events_at ON processed_events (at)")
         for coll in self.collections:
             table = _ident(coll.name)
             db.execute(
@@ -403,6 +404,18 @@ class SqliteStore:
                     f"DELETE FROM {table} WHERE id IN"
                     f" (SELECT id FROM {table} WHERE {column} < ? LIMIT ?)",
                     (_column_value(before), int(limit)),
+                ).rowcount
+            )
+        )
+
+    async def forget_processed(self, before: datetime, limit: int = 500) -> int:
+        cutoff = before.astimezone(UTC).isoformat()  # as `apply` writes `at`
+        return await self._write.transaction(
+            lambda db: (
+                db.execute(
+                    "DELETE FROM processed_events WHERE event_id IN (SELECT event_id"
+                    " FROM processed_events WHERE at < ? LIMIT ?)",
+                    (cutoff, int(limit)),
                 ).rowcount
             )
         )

@@ -208,6 +208,28 @@ async def test_a_repeated_event_changes_nothing_the_second_time(amqp_url, tmp_pa
     await runtime.store.close()
 
 
+async def test_an_event_handled_longer_ago_than_kept_is_forgotten_and_a_recent_one_is_not(
+    amqp_url, tmp_path
+):
+    keep = settings(amqp_url, tmp_path, processed_events_keep_days=0.5 / 86400)
+    runtime = ServiceRuntime("forget", [Collection("counters")], keep)
+    await runtime.store.open()
+    old, recent = WorkRequested(tenant_id="t"), WorkRequested(tenant_id="t")
+    handled: list[str] = []
+
+    async def note(event: WorkRequested, uow) -> None:
+        handled.append(event.event_id)
+
+    await runtime.once_per_event(old, lambda uow: note(old, uow))
+    await asyncio.sleep(0.6)
+    await runtime.once_per_event(recent, lambda uow: note(recent, uow))
+    await runtime.forget_old_events()
+    await runtime.once_per_event(old, lambda uow: note(old, uow))
+    await runtime.once_per_event(recent, lambda uow: note(recent, uow))
+    assert handled == [old.event_id, recent.event_id, old.event_id]
+    await runtime.store.close()
+
+
 async def test_an_event_carries_the_trace_context_of_the_unit_of_work_that_wrote_it(
     amqp_url, tmp_path
 ):

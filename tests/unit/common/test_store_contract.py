@@ -6,6 +6,7 @@ Each test is named for the rule it proves; a rule that holds on one engine only 
 import asyncio
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -440,6 +441,32 @@ async def test_two_stores_on_one_location_behave_like_two_processes(
     await asyncio.gather(*(create(store if n % 2 else other, n) for n in range(6)))
     async with store.unit_of_work() as uow:
         assert await uow.count("contracts", {"status": "draft"}) == 6
+
+
+async def test_forget_processed_removes_a_bounded_batch_recorded_before_the_cutoff_only(
+    store: Store,
+) -> None:
+    async def mark(*event_ids: str) -> None:
+        async with store.unit_of_work() as uow:
+            for event_id in event_ids:
+                uow.mark_processed(event_id)
+            await uow.commit()
+
+    await mark("e1", "e2", "e3")
+    await asyncio.sleep(0.01)
+    cutoff = datetime.now(UTC)
+    await asyncio.sleep(0.01)
+    await mark("e4")
+    assert await store.forget_processed(cutoff, limit=2) == 2
+    assert await store.forget_processed(cutoff) == 1
+    assert await store.forget_processed(cutoff) == 0
+    async with store.unit_of_work() as uow:
+        assert [await uow.was_processed(e) for e in ("e1", "e2", "e3", "e4")] == [
+            False,
+            False,
+            False,
+            True,
+        ]
 
 
 async def test_delete_expired_removes_a_bounded_batch_below_the_cutoff_only(store: Store) -> None:
