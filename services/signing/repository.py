@@ -27,7 +27,14 @@ INDEXED = (
     "index.awaiting",
 )
 COLLECTIONS = (
-    Collection("envelopes", indexed=INDEXED),
+    Collection(
+        "envelopes",
+        indexed=INDEXED,
+        sorted_within=(
+            ("tenant_id", "index.created_at"),
+            ("tenant_id", "status", "index.created_at"),
+        ),
+    ),
     Collection("signer_links", indexed=("envelope_id",)),
 )
 

@@ -159,6 +159,11 @@ class MongoStore:
                     )
                 else:
                     await db[coll.name].create_index([(field, ASCENDING)], name=f"ix_{field}")
+            for fields in coll.sorted_within:
+                await db[coll.name].create_index(
+                    [*((f, ASCENDING) for f in fields), ("_id", ASCENDING)],
+                    name=f"ix_{'__'.join(fields)}",
+                )
         if "ux_seq" in await db[OUTBOX].index_information():
             await db[OUTBOX].drop_index("ux_seq")  # rows no longer carry a `seq`
         await db[OUTBOX].create_index(OUTBOX_ORDER, name="ix_order")

@@ -28,6 +28,17 @@ class Collection:
     indexed: tuple[str, ...] = ()
     unique: tuple[str, ...] = ()
     """Indexed fields whose non-null values must be unique across the collection."""
+    sorted_within: tuple[tuple[str, ...], ...] = ()
+    """Indexed fields matched for equality, then the one a list is ordered by: a page of
+    the documents matching them is read in order (then id) from one compound index,
+    not by sorting every match."""
+
+    def __post_init__(self) -> None:
+        for fields in self.sorted_within:
+            if len(fields) < 2:
+                raise ValueError(f"{self.name}: sorted_within needs a scope and an order")
+            for name in fields:
+                self.searched(name)
 
     def searchable(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.indexed, *self.unique)))

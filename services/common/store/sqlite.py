@@ -207,6 +207,12 @@ class SqliteStore:
                     f"CREATE {unique}INDEX IF NOT EXISTS"
                     f" {_index_name(coll.name, field)} ON {table} ({column})"
                 )
+            for fields in coll.sorted_within:
+                columns = ", ".join(map(_ident, fields))
+                db.execute(
+                    f"CREATE INDEX IF NOT EXISTS {_index_name(coll.name, '__'.join(fields))}"
+                    f" ON {table} ({columns}, id)"
+                )
 
     # -- reads -----------------------------------------------------------------------------
 

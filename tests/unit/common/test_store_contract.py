@@ -4,12 +4,15 @@ Each test is named for the rule it proves; a rule that holds on one engine only 
 """
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from pymongo import AsyncMongoClient
 
 from services.common.store import (
     Collection,
@@ -22,7 +25,10 @@ from services.common.store import (
 )
 
 CONTRACTS = Collection(
-    "contracts", indexed=("tenant", "status", "created", "party.email"), unique=("code",)
+    "contracts",
+    indexed=("tenant", "status", "created", "party.email"),
+    unique=("code",),
+    sorted_within=(("tenant", "created"),),
 )
 NOTES = Collection("notes")
 COLLECTIONS = (CONTRACTS, NOTES)
@@ -38,9 +44,13 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 @pytest.fixture
-async def open_test_store(store_url: str) -> AsyncIterator[OpenStore]:
+def service() -> str:
+    return f"test_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+async def open_test_store(store_url: str, service: str) -> AsyncIterator[OpenStore]:
     """Opens stores on one fresh location (file or database), closing them all afterwards."""
-    service = f"test_{uuid.uuid4().hex[:12]}"
     opened: list[Store] = []
 
     async def _open(collections: Sequence[Collection] = COLLECTIONS) -> Store:
@@ -207,6 +217,40 @@ async def test_find_orders_by_a_declared_field_or_id_and_limits(store: Store) ->
         by_id = await uow.find("contracts", {}, order_by="id", descending=True)
         assert [d["id"] for d in by_id] == ["c", "b", "a"]
         assert [d["id"] for d in await uow.find("contracts", {}, limit=1)] == ["a"]
+
+
+async def test_a_list_sorted_within_a_scope_comes_from_its_compound_index(
+    store: Store, store_url: str, service: str
+) -> None:
+    await insert(store, *(contract(f"c{i}", created=f"2024-01-{i + 10}") for i in range(5)))
+    async with store.unit_of_work() as uow:
+        newest = await uow.find(
+            "contracts", {"tenant": "t1"}, order_by="created", descending=True, limit=2
+        )
+    assert [d["id"] for d in newest] == ["c4", "c3"]
+    if store_url.startswith("sqlite:///"):
+        db_file = Path(store_url.removeprefix("sqlite:///")) / f"{service}.sqlite3"
+        with closing(sqlite3.connect(db_file)) as db:
+            plan = db.execute(
+                "EXPLAIN QUERY PLAN SELECT data FROM contracts WHERE tenant = ?"
+                " ORDER BY created DESC, id DESC LIMIT 2",
+                ("t1",),
+            ).fetchall()
+        assert "ix_contracts_tenant__created" in str(plan) and "TEMP B-TREE" not in str(plan)
+    else:
+        client: AsyncMongoClient = AsyncMongoClient(store_url)
+        try:
+            indexes = await client[f"shomei_{service}"]["contracts"].index_information()
+        finally:
+            await client.close()
+        assert indexes["ix_tenant__created"]["key"] == [("tenant", 1), ("created", 1), ("_id", 1)]
+
+
+def test_a_sorted_list_names_a_scope_and_an_order_of_declared_fields() -> None:
+    with pytest.raises(UndeclaredField):
+        Collection("c", indexed=("tenant",), sorted_within=(("tenant", "created"),))
+    with pytest.raises(ValueError, match="scope and an order"):
+        Collection("c", indexed=("created",), sorted_within=(("created",),))
 
 
 async def test_count_counts_what_find_matches(store: Store) -> None:
