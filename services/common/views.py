@@ -435,6 +435,8 @@ class SignerView(Model):
     """文書名."""
     sender_name: str
     """The agency that sent it."""
+    sender_email: str | None = None
+    """Where the party can write to the sender (the agency's or the staff member's address)."""
     finished: bool
     """True when the finished PDF can be downloaded."""
     party: SignerPartyView

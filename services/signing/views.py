@@ -101,6 +101,7 @@ def signer_view(envelope: Envelope, party_id: str, session_hash: str | None) -> 
         document_id=envelope.document_id,
         title=envelope.title,
         sender_name=envelope.sender_name,
+        sender_email=envelope.sender_email,
         finished=envelope.finished_blob_id is not None,
         party=SignerPartyView(
             id=party.id,

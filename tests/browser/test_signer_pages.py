@@ -272,6 +272,8 @@ async def test_wrong_codes_lock_the_link_and_name_whom_to_contact_G2(stack, inbo
     await page.get_by_role("button", name="次へ").click()
     await page.wait_for_selector("h1:has-text('ロックされました')")
     assert "送信者の" in await page.locator(".contact").inner_text()
+    address = page.locator(".contact a[href='mailto:staff@demo.example']")
+    assert await address.inner_text() == "staff@demo.example"
     await shot(page, "20-locked")
     await page.reload()
     assert await page.get_by_role("heading", name="ロックされました").is_visible()

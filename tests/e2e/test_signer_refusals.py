@@ -160,3 +160,4 @@ async def test_every_bad_signer_input_gets_a_page_with_a_status_never_a_500(stac
     async with httpx.AsyncClient(timeout=30) as client:
         page = await client.get(gone_link)
         assert page.status_code == 410 and "取り消されました" in page.text
+        assert 'href="mailto:staff@demo.example"' in page.text  # whom to ask, G1
