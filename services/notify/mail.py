@@ -12,11 +12,11 @@ import re
 import ssl
 import time
 from contextlib import suppress
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
-from email.utils import format_datetime, formataddr, getaddresses, localtime
+from email.utils import format_datetime, formataddr, getaddresses
 from functools import lru_cache
 
 import aiosmtplib
@@ -24,6 +24,8 @@ import aiosmtplib
 from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.ratelimit import RateLimit
 
+JST = timezone(timedelta(hours=9))
+"""Mails are dated in Japan's time, where every party reads them, whatever the server's zone."""
 _ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\.][^\s@<>()\[\],;:\"\\]*$")
 _MSG_ID_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 
@@ -204,7 +206,7 @@ def _date_now() -> str:
 @lru_cache(maxsize=1)
 def _date_at(second: int) -> str:
     """The Date header, made once a second rather than once a mail."""
-    return format_datetime(localtime(datetime.fromtimestamp(second)))
+    return format_datetime(datetime.fromtimestamp(second, JST))
 
 
 def _part_lines(subtype: str, body: str) -> list[str]:

@@ -4,9 +4,11 @@ import base64
 import email
 import re
 import socket
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.policy import default as default_policy
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import pytest
@@ -96,6 +98,20 @@ async def test_raw_headers_are_ascii_encoded_words(sender: MailSender) -> None:
     head.decode("ascii")
     assert b"=?utf-8?" in head.lower()
     assert b"Content-Transfer-Encoding: base64" in raw
+
+
+def test_a_mail_is_dated_in_japan_time_whatever_the_server_zone(
+    sender: MailSender, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        dated = sender.build("a@example.jp", "件名", "本文", None, "x3")["Date"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert dated.endswith("+0900")
+    assert abs(parsedate_to_datetime(dated).timestamp() - time.time()) < 5
 
 
 async def test_a_long_japanese_subject_folds_into_whole_characters_within_78_columns(
