@@ -76,6 +76,16 @@ def test_every_service_uses_mongodb_and_rabbitmq(config: dict[str, Any]) -> None
         assert service["build"]["dockerfile"] == "deploy/Dockerfile", name
 
 
+def test_every_service_is_probed_by_its_own_health_query(config: dict[str, Any]) -> None:
+    for name in SHOMEI:
+        check = config["services"][name]["healthcheck"]
+        if name == "gateway":
+            assert "/healthz" in " ".join(check["test"])
+        else:
+            assert check["test"] == ["CMD", "python", "-m", "services.common.health", name]
+        assert check["interval"] and check["timeout"] and check["retries"]
+
+
 def test_mongo_is_a_replica_set_that_initiates_itself(config: dict[str, Any]) -> None:
     mongo = config["services"]["mongo"]
     assert mongo["image"].startswith("mongo:8")
