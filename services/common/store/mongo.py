@@ -391,23 +391,19 @@ class MongoStore:
         self, collection: str, field: str, before: Any, limit: int = 500
     ) -> int:
         coll = self.collection(collection)
-        table = self._db[coll.name]
-        expired = {coll.searched(field): {"$lt": before}}
-        ids = [doc["_id"] async for doc in table.find(expired, {"_id": 1}).limit(int(limit))]
-        if not ids:
-            return 0
-        async with self._lock:
-            result = await table.delete_many({"_id": {"$in": ids}, **expired})
-        return result.deleted_count
+        return await self._delete_below(coll.name, coll.searched(field), before, limit)
 
     async def forget_processed(self, before: datetime, limit: int = 500) -> int:
-        table = self._db[PROCESSED]
-        old = {"at": {"$lt": before}}
-        ids = [doc["_id"] async for doc in table.find(old, {"_id": 1}).limit(int(limit))]
+        return await self._delete_below(PROCESSED, "at", before, limit)
+
+    async def _delete_below(self, name: str, field: str, before: Any, limit: int) -> int:
+        """A bounded batch, so one sweep never holds the store's write lock for long."""
+        table, below = self._db[name], {field: {"$lt": before}}
+        ids = [doc["_id"] async for doc in table.find(below, {"_id": 1}).limit(int(limit))]
         if not ids:
             return 0
         async with self._lock:
-            result = await table.delete_many({"_id": {"$in": ids}, **old})
+            result = await table.delete_many({"_id": {"$in": ids}, **below})
         return result.deleted_count
 
     # -- idempotency keys ----------------------------------------------------------------
