@@ -12,7 +12,7 @@ import re
 import ssl
 import time
 from contextlib import suppress
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import default
@@ -23,9 +23,8 @@ import aiosmtplib
 
 from services.notify.errors import PermanentDeliveryError, TransientDeliveryError
 from services.notify.ratelimit import RateLimit
+from services.notify.templates import JST
 
-JST = timezone(timedelta(hours=9))
-"""Mails are dated in Japan's time, where every party reads them, whatever the server's zone."""
 _ADDRESS = re.compile(r"^[^\s@<>()\[\],;:\"\\]+@[^\s@<>()\[\],;:\"\\.][^\s@<>()\[\],;:\"\\]*$")
 _MSG_ID_PART = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+$")
 
@@ -205,7 +204,8 @@ def _date_now() -> str:
 
 @lru_cache(maxsize=1)
 def _date_at(second: int) -> str:
-    """The Date header, made once a second rather than once a mail."""
+    """The Date header, made once a second rather than once a mail; in Japan's time,
+    where every party reads it, whatever the server's zone."""
     return format_datetime(datetime.fromtimestamp(second, JST))
 
 

@@ -217,15 +217,18 @@ async def test_an_event_handled_longer_ago_than_kept_is_forgotten_and_a_recent_o
     old, recent = WorkRequested(tenant_id="t"), WorkRequested(tenant_id="t")
     handled: list[str] = []
 
-    async def note(event: WorkRequested, uow) -> None:
-        handled.append(event.event_id)
+    async def handle(event: WorkRequested) -> None:
+        async def work(uow) -> None:
+            handled.append(event.event_id)
 
-    await runtime.once_per_event(old, lambda uow: note(old, uow))
+        await runtime.once_per_event(event, work)
+
+    await handle(old)
     await asyncio.sleep(0.6)
-    await runtime.once_per_event(recent, lambda uow: note(recent, uow))
+    await handle(recent)
     await runtime.forget_old_events()
-    await runtime.once_per_event(old, lambda uow: note(old, uow))
-    await runtime.once_per_event(recent, lambda uow: note(recent, uow))
+    await handle(old)
+    await handle(recent)
     assert handled == [old.event_id, recent.event_id, old.event_id]
     await runtime.store.close()
 
